@@ -1,0 +1,1 @@
+"""Pipeline for the label «Territoires, Villes et Villages Internet»: raw inputs to reports."""

@@ -1,0 +1,24 @@
+"""Errors a user can act on: they name the file, the row when there is one, and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """A raw input file is missing, corrupted or malformed.
+
+    The message is meant for the person who owns the file, so it says which file, which row
+    (1-based, header excluded) when the problem is local, and what is wrong.
+    """
+
+    def __init__(self, path: Path | str, problem: str, row: int | None = None):
+        self.path = Path(path)
+        self.problem = problem
+        self.row = row
+        where = f"{self.path}" if row is None else f"{self.path}, row {row}"
+        super().__init__(f"{where}: {problem}")
+
+
+class WarehouseBusyError(Exception):
+    """Another process holds the warehouse build lock."""

@@ -1,0 +1,1 @@
+"""Readers, one module per data source: formats in, canonical tables and row-level problems out."""
