@@ -1,0 +1,102 @@
+"""`palmares`: the command line. Each subcommand is a thin call into the pipeline's modules.
+
+Errors a user can act on (bad input file, busy warehouse, failing notebook) are printed as one
+clear message with a non-zero exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline import run as main_job
+from pipeline import warehouse
+from pipeline.config import COG_YEAR, Paths
+from pipeline.errors import InputError, WarehouseBusyError
+from pipeline.runner import NotebookFailed
+from pipeline.sources import reference
+
+
+def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
+    main_job.run(paths)
+    print(f"Done: open {paths.reports / 'index.html'}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace, paths: Paths) -> int:
+    with warehouse.build_lock(paths):
+        main_job.build(paths, main_job.Progress(total=3, report=print))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
+    if args.list or not args.table:
+        tables = warehouse.list_tables(paths)
+        width = max(map(len, tables["table"]))
+        for row in tables.itertuples():
+            print(f"{row.table:<{width}}  {row.rows:>9,}  {row.description}")
+        return 0 if args.list else 2
+    out = Path(args.out) if args.out else paths.processed / "exports" / f"{args.table}.csv"
+    try:
+        rows = warehouse.export_table(paths, args.table, out)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    print(f"{rows:,} rows of {args.table} written to {out}")
+    return 0
+
+
+def _cmd_reference_refresh(args: argparse.Namespace, paths: Paths) -> int:
+    reference.refresh_reference(args.cog, paths.reference)
+    print(f"Reference COG {args.cog} written to {paths.reference}; review and commit it.")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="palmares",
+        description="Pipeline, notebooks and reports on the label "
+        "«Territoires, Villes et Villages Internet».",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="build the warehouse, execute notebooks, write reports/")
+    run.set_defaults(func=_cmd_run)
+
+    build = commands.add_parser("build", help="build the warehouse and geometry cache only")
+    build.set_defaults(func=_cmd_build)
+
+    export = commands.add_parser("export", help="write a warehouse table as CSV (open data)")
+    export.add_argument("table", nargs="?", help="table name (see --list)")
+    export.add_argument("--out", help="output CSV (default data/processed/exports/TABLE.csv)")
+    export.add_argument("--list", action="store_true", help="list the tables and their rows")
+    export.set_defaults(func=_cmd_export)
+
+    ref = commands.add_parser("reference", help="maintain the reference geography (COG)")
+    ref_commands = ref.add_subparsers(dest="reference_command", required=True, metavar="ACTION")
+    refresh = ref_commands.add_parser(
+        "refresh",
+        help="rebuild data/raw/reference from the npm package @etalab/decoupage-administratif "
+        "(maintainers; needs npm and the registry)",
+    )
+    refresh.add_argument("--cog", type=int, default=COG_YEAR, help="COG year (default %(default)s)")
+    refresh.set_defaults(func=_cmd_reference_refresh)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    paths = Paths.from_env()
+    try:
+        return args.func(args, paths)
+    except (InputError, WarehouseBusyError, NotebookFailed, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except warehouse.WarehouseBuildError as exc:
+        print(f"error: the warehouse was not replaced: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

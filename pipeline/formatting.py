@@ -1,0 +1,28 @@
+"""French number formats for every report, table and map legend (1 234,5 ; 12,4 %).
+
+The thousands separator is the narrow no-break space (U+202F) of French typography and of
+CLDR's `fr` locale, so a number never breaks across lines; the decimal mark is a comma.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+THOUSANDS_SEPARATOR = "\u202f"
+MISSING = "–"
+
+
+def format_fr(value: Real | None, decimals: int = 0) -> str:
+    """Format a number the French way; missing values (None, NaN) become an en dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", THOUSANDS_SEPARATOR).replace(".", ",")
+
+
+def format_percent_fr(value: Real | None, decimals: int = 1) -> str:
+    """A share already expressed in percent (12.4 → "12,4 %", with a no-break space)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    return f"{format_fr(value, decimals)}\u00a0%"

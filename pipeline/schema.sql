@@ -1,0 +1,109 @@
+-- The warehouse schema: the one place tables are declared.
+-- Codes are strings (leading zeros, 2A/2B). Names keep their article ("La Madeleine").
+-- article_code is INSEE's TNCC (0 none, 1 none + d', 2 Le, 3 La, 4 Les, 5 L', 6 Aux, 7 Las, 8 Los).
+
+-- Provenance of every file the warehouse was built from.
+CREATE TABLE source (
+    path            VARCHAR PRIMARY KEY,   -- relative to the project root
+    sha256          VARCHAR NOT NULL,
+    size_bytes      BIGINT  NOT NULL,
+    row_count       BIGINT,
+    producer        VARCHAR NOT NULL,
+    title           VARCHAR NOT NULL,
+    licence         VARCHAR NOT NULL,
+    url             VARCHAR NOT NULL,
+    retrieved_date  DATE    NOT NULL,
+    derived_from    VARCHAR                -- upstream package or file the raw file was derived from
+);
+
+-- What the build was made from and with (git commit, COG vintage, library versions).
+CREATE TABLE build_info (
+    key    VARCHAR PRIMARY KEY,
+    value  VARCHAR NOT NULL
+);
+
+CREATE TABLE region (
+    region_code     VARCHAR PRIMARY KEY,
+    name            VARCHAR NOT NULL,
+    article_code    TINYINT NOT NULL,
+    chef_lieu_code  VARCHAR NOT NULL,
+    zone            VARCHAR NOT NULL CHECK (zone IN ('metro', 'drom', 'com'))
+);
+
+CREATE TABLE departement (
+    departement_code  VARCHAR PRIMARY KEY,
+    name              VARCHAR NOT NULL,
+    article_code      TINYINT NOT NULL,
+    region_code       VARCHAR NOT NULL REFERENCES region (region_code),
+    chef_lieu_code    VARCHAR NOT NULL,
+    zone              VARCHAR NOT NULL CHECK (zone IN ('metro', 'drom', 'com'))
+);
+
+-- Every commune of the COG, current or not: delegated and associated communes share their
+-- code with their chef-lieu sometimes, hence the key on (code, kind).
+CREATE TABLE commune (
+    commune_code        VARCHAR NOT NULL,
+    commune_kind        VARCHAR NOT NULL CHECK (commune_kind IN
+                            ('commune', 'deleguee', 'associee', 'arrondissement')),
+    name                VARCHAR NOT NULL,
+    article_code        TINYINT NOT NULL,
+    departement_code    VARCHAR NOT NULL REFERENCES departement (departement_code),
+    region_code         VARCHAR NOT NULL REFERENCES region (region_code),
+    zone                VARCHAR NOT NULL CHECK (zone IN ('metro', 'drom', 'com')),
+    siren               VARCHAR,           -- current communes only
+    population          INTEGER,           -- current communes only (municipal population)
+    chef_lieu_code      VARCHAR,           -- commune a delegated/associated commune or arrondissement belongs to
+    PRIMARY KEY (commune_code, commune_kind)
+);
+
+-- Any commune code known since 1943 (current, merged, delegated, associated) to the current
+-- commune that holds its territory today.
+CREATE TABLE commune_code_map (
+    old_code      VARCHAR NOT NULL,
+    commune_code  VARCHAR NOT NULL,        -- a current commune (commune_kind = 'commune')
+    method        VARCHAR NOT NULL,        -- how the link was found (current, ancien_code, chef_lieu, history)
+    PRIMARY KEY (old_code, commune_code)
+);
+
+-- Versions of communes 1943-2019 (decoupage-administratif 0.8.0, historique-communes.json):
+-- one row per state of a commune between two events.
+CREATE TABLE commune_history (
+    version_id       VARCHAR PRIMARY KEY,  -- e.g. COM-60057@1943-02-19
+    commune_code     VARCHAR NOT NULL,
+    version_kind     VARCHAR NOT NULL CHECK (version_kind IN ('COM', 'COMD', 'COMA', 'COMP')),
+    name             VARCHAR NOT NULL,
+    article_code     TINYINT NOT NULL,
+    start_date       DATE,                 -- null: valid since before 1943-01-01
+    end_date         DATE,                 -- null: still valid at the end of 2019
+    start_reason     VARCHAR,
+    end_reason       VARCHAR,
+    predecessor_id   VARCHAR,
+    successor_id     VARCHAR,
+    pole_id          VARCHAR,              -- for a merged part: the commune it merged into
+    member_ids       VARCHAR[]             -- for a merged commune: its parts
+);
+
+CREATE TABLE epci (
+    epci_siren        VARCHAR PRIMARY KEY,
+    name              VARCHAR NOT NULL,
+    epci_kind         VARCHAR NOT NULL CHECK (epci_kind IN ('CC', 'CA', 'CU', 'ME')),
+    legal_type        VARCHAR NOT NULL,    -- as published: CC, CA, CU, METRO, MET69
+    financing         VARCHAR NOT NULL,    -- FPU (fiscalité professionnelle unique) or FA (additionnelle)
+    population        INTEGER NOT NULL     -- population municipale
+);
+
+CREATE TABLE epci_member (
+    epci_siren    VARCHAR NOT NULL REFERENCES epci (epci_siren),
+    commune_code  VARCHAR NOT NULL,
+    PRIMARY KEY (commune_code)             -- a commune belongs to one EPCI at most
+);
+
+COMMENT ON TABLE source IS 'Provenance of every raw file the warehouse was built from (path, sha256, licence, URL, retrieval date)';
+COMMENT ON TABLE build_info IS 'What the build was made from and with: git commit, COG vintage, library versions';
+COMMENT ON TABLE region IS 'Régions (COG), with overseas zone';
+COMMENT ON TABLE departement IS 'Départements (COG) and their région';
+COMMENT ON TABLE commune IS 'Communes (COG): current, delegated, associated, municipal arrondissements; names with article';
+COMMENT ON TABLE commune_code_map IS 'Any commune code known since 1943 to the current commune holding its territory';
+COMMENT ON TABLE commune_history IS 'Dated versions of communes 1943-2019 (fusions, communes nouvelles, renamings)';
+COMMENT ON TABLE epci IS 'Intercommunalités à fiscalité propre (SIREN, kind CC/CA/CU/ME, population)';
+COMMENT ON TABLE epci_member IS 'Member communes of each EPCI';

@@ -1,0 +1,25 @@
+"""Tables as French readers see them in reports: French headers, numbers and a source caption."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from pipeline.formatting import format_fr
+
+
+def french_table(frame: pd.DataFrame, headers: Mapping[str, str], caption: str) -> Styler:
+    """Style a table for a report: numbers right-aligned in French format, no index.
+
+    `headers` renames columns for display; the caption must name the source and vintage.
+    """
+    shown = frame.rename(columns=dict(headers))
+    numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
+    return (
+        shown.style.hide(axis="index")
+        .format({c: format_fr for c in numeric})
+        .set_caption(caption)
+        .set_properties(subset=numeric, **{"text-align": "right"})
+    )
