@@ -28,10 +28,13 @@ class NotebookJob:
 class NotebookFailed(Exception):
     """A notebook raised: says which notebook, which cell and what error."""
 
-    def __init__(self, job: NotebookJob, cell: int | None, error: str):
+    def __init__(self, job: NotebookJob, cell: int | None, source: str, error: str):
         self.job, self.cell, self.error = job, cell, error
-        where = f"cell {cell}" if cell is not None else "before the first cell"
-        super().__init__(f"notebook {job.source.name} ({job.name}) failed at {where}: {error}")
+        first_line = source.strip().splitlines()[0] if source.strip() else ""
+        super().__init__(
+            f"notebook {job.source.name} ({job.name}) failed in cell [{cell}] "
+            f"«{first_line}»: {error}"
+        )
 
 
 def execute(job: NotebookJob, executed_path: Path, cwd: Path) -> nbformat.NotebookNode:
@@ -47,7 +50,7 @@ def execute(job: NotebookJob, executed_path: Path, cwd: Path) -> nbformat.Notebo
             cwd=str(cwd),
         )
     except papermill.PapermillExecutionError as exc:
-        raise NotebookFailed(job, exc.exec_count, f"{exc.ename}: {exc.evalue}") from None
+        raise NotebookFailed(job, exc.exec_count, exc.source, f"{exc.ename}: {exc.evalue}") from None
 
 
 def render_body(notebook: nbformat.NotebookNode) -> str:

@@ -1,0 +1,112 @@
+"""Shared fixtures: a throw-away project root and a tiny hand-made reference."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.config import Paths
+
+
+@pytest.fixture
+def tmp_paths(tmp_path) -> Paths:
+    """A project root of its own, so a test never touches data/processed or reports/."""
+    return Paths(tmp_path)
+
+
+def tiny_tables() -> dict[str, pd.DataFrame]:
+    """Two régions, two départements, three communes and an EPCI, with real codes and names."""
+    region = pd.DataFrame(
+        {
+            "region_code": ["32", "01"],
+            "name": ["Hauts-de-France", "Guadeloupe"],
+            "article_code": [0, 3],
+            "chef_lieu_code": ["59350", "97105"],
+            "zone": ["metro", "drom"],
+        }
+    )
+    departement = pd.DataFrame(
+        {
+            "departement_code": ["59", "971"],
+            "name": ["Nord", "Guadeloupe"],
+            "article_code": [2, 3],
+            "region_code": ["32", "01"],
+            "chef_lieu_code": ["59350", "97105"],
+            "zone": ["metro", "drom"],
+        }
+    )
+    commune = pd.DataFrame(
+        {
+            "commune_code": ["59368", "59350", "97105"],
+            "commune_kind": ["commune", "commune", "commune"],
+            "name": ["La Madeleine", "Lille", "Basse-Terre"],
+            "article_code": [3, 1, 0],
+            "departement_code": ["59", "59", "971"],
+            "region_code": ["32", "32", "01"],
+            "zone": ["metro", "metro", "drom"],
+            "siren": ["215903683", None, None],
+            "population": pd.array([21790, None, None], dtype="Int64"),
+            "chef_lieu_code": [None, None, None],
+        }
+    )
+    code_map = pd.DataFrame(
+        {
+            "old_code": ["59368", "59350"],
+            "commune_code": ["59368", "59350"],
+            "method": ["current", "current"],
+        }
+    )
+    history = pd.DataFrame(
+        {
+            "version_id": ["COM-59368@1943-01-01"],
+            "commune_code": ["59368"],
+            "version_kind": ["COM"],
+            "name": ["La Madeleine"],
+            "article_code": [3],
+            "start_date": pd.to_datetime([None]),
+            "end_date": pd.to_datetime([None]),
+            "start_reason": [None],
+            "end_reason": [None],
+            "predecessor_id": [None],
+            "successor_id": [None],
+            "pole_id": [None],
+            "member_ids": [None],
+        }
+    )
+    epci = pd.DataFrame(
+        {
+            "epci_siren": ["200093201"],
+            "name": ["Métropole Européenne de Lille"],
+            "epci_kind": ["ME"],
+            "legal_type": ["METRO"],
+            "financing": ["FPU"],
+            "population": [1_190_000],
+        }
+    )
+    members = pd.DataFrame({"epci_siren": ["200093201"] * 2, "commune_code": ["59368", "59350"]})
+    return {
+        "region": region,
+        "departement": departement,
+        "commune": commune,
+        "commune_code_map": code_map,
+        "commune_history": history,
+        "epci": epci,
+        "epci_member": members,
+    }
+
+
+TINY_SOURCES = [
+    {
+        "path": "data/raw/reference/commune.csv",
+        "sha256": "0" * 64,
+        "size_bytes": 10,
+        "row_count": 3,
+        "producer": "test",
+        "title": "tiny reference",
+        "licence": "Licence Ouverte 2.0",
+        "url": "https://www.npmjs.com/package/@etalab/decoupage-administratif",
+        "retrieved_date": "2026-11-23",
+        "derived_from": "hand-made test rows",
+    }
+]
+TINY_BUILD_INFO = {"git_commit": "test", "cog_year": "2026", "built_at": "2026-11-23 00:00 UTC"}

@@ -1,0 +1,40 @@
+"""Notebooks run through papermill with their parameters and render without code cells."""
+
+import re
+
+import nbformat
+import pytest
+
+from pipeline.runner import NotebookFailed, NotebookJob, execute, render_body
+
+
+def write_notebook(path, *sources):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Titre du rapport")]
+    notebook.cells.append(nbformat.v4.new_code_cell("edition = 1999", metadata={"tags": ["parameters"]}))
+    notebook.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_parameters_are_injected_and_code_is_hidden(tmp_path):
+    source = write_notebook(tmp_path / "n.ipynb", "secret_code_marker = 1\nprint('édition', edition)")
+    job = NotebookJob("n", source, "Titre", {"edition": 2024})
+    executed = execute(job, tmp_path / "out" / "n.ipynb", cwd=tmp_path)
+    html = render_body(executed)
+    assert "édition 2024" in html
+    assert "Titre du rapport" in html
+    assert "secret_code_marker" not in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert (tmp_path / "out" / "n.ipynb").exists()
+
+
+def test_a_failing_cell_is_named(tmp_path):
+    source = write_notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('données absentes')")
+    with pytest.raises(NotebookFailed) as failure:
+        execute(NotebookJob("bad", source, "Mauvais"), tmp_path / "bad.out.ipynb", cwd=tmp_path)
+    assert failure.value.cell == 3
+    assert "ValueError: données absentes" in str(failure.value)
+    assert "bad.ipynb" in str(failure.value)
+    assert "raise ValueError" in str(failure.value)

@@ -1,0 +1,38 @@
+"""Report pages: offline, escaped, with a provenance footer."""
+
+import re
+
+from pipeline.site import Link, Provenance, write_index, write_page
+
+PROVENANCE = Provenance(
+    git_commit="abc123",
+    cog_year="2026",
+    built_at="2026-11-23 00:00 UTC",
+    sources=[{"path": "data/raw/reference/commune.csv", "sha256": "f" * 64,
+              "licence": "Licence Ouverte 2.0", "url": "https://www.npmjs.com/x",
+              "derived_from": "npm @etalab/decoupage-administratif@6.0.0"}],
+)
+
+
+def test_page_has_provenance_footer_and_relative_stylesheet(tmp_path):
+    page = write_page(tmp_path, "editions/2024.html", "Édition 2024", "<p>corps</p>",
+                      PROVENANCE, {"edition": 2024})
+    html = page.read_text("utf-8")
+    assert '<link rel="stylesheet" href="../site.css">' in html
+    assert "<p>corps</p>" in html
+    assert "abc123" in html and "COG 2026" in html and "edition = 2024" in html
+    assert "data/raw/reference/commune.csv" in html and "f" * 12 in html
+
+
+def test_text_from_inputs_is_escaped(tmp_path):
+    hostile = Link('<script>alert("x")</script>', "a.html", "description <b>")
+    index = write_index(tmp_path, [hostile], [], PROVENANCE).read_text("utf-8")
+    assert "<script>" not in index
+    assert "&lt;script&gt;" in index
+
+
+def test_pages_load_nothing_from_the_network(tmp_path):
+    index = write_index(tmp_path, [Link("Vue d'ensemble", "overview.html")],
+                        [Link("Carte", "maps/x.png")], PROVENANCE).read_text("utf-8")
+    assert (tmp_path / "site.css").exists()
+    assert not re.search(r'(src|href)="(https?:)?//', index)
