@@ -1,0 +1,78 @@
+"""The `palmares` command as a user meets it: help, errors as one clear line, exports."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TINY_BUILD_INFO, TINY_SOURCES, tiny_tables
+
+from pipeline.cli import main
+from pipeline.config import DEFAULT_ROOT, Paths
+from pipeline.warehouse import build_warehouse
+
+
+def palmares(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the installed command against another project root, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        capture_output=True, text=True, env={**os.environ, "PALMARES_ROOT": str(root)},
+    )
+
+
+@pytest.fixture
+def project(tmp_path) -> Paths:
+    """A copy of the committed reference in a throw-away root, with a previous warehouse."""
+    paths = Paths(tmp_path)
+    shutil.copytree(DEFAULT_ROOT / "data" / "raw" / "reference", paths.reference)
+    build_warehouse(paths, tiny_tables(), TINY_SOURCES, TINY_BUILD_INFO)
+    return paths
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_help_lists_the_subcommands(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("run", "build", "export", "reference"):
+        assert command in out
+
+
+@pytest.mark.parametrize("damage", ["delete", "corrupt"])
+def test_a_bad_reference_file_stops_the_build_and_keeps_the_warehouse(project, damage):
+    before = digest(project.warehouse)
+    target = project.reference / "commune.csv"
+    if damage == "delete":
+        target.unlink()
+    else:
+        target.write_bytes(target.read_bytes()[:-500] + b"\x00garbage")
+    result = palmares(project.root, "build")
+    assert result.returncode == 1
+    assert "commune.csv" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert digest(project.warehouse) == before
+
+
+def test_export_unknown_table_is_a_clear_error(project):
+    result = palmares(project.root, "export", "nope")
+    assert result.returncode == 2
+    assert "unknown table 'nope'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_export_list_and_table(project):
+    listed = palmares(project.root, "export", "--list")
+    assert listed.returncode == 0 and "commune_code_map" in listed.stdout
+    out = project.root / "communes.csv"
+    done = palmares(project.root, "export", "commune", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_text("utf-8").splitlines()[0].startswith("commune_code,commune_kind,name")
