@@ -48,7 +48,11 @@ def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_reference_refresh(args: argparse.Namespace, paths: Paths) -> int:
-    reference.refresh_reference(args.cog, paths.reference)
+    try:
+        reference.refresh_reference(args.cog, paths.reference)
+    except (ValueError, RuntimeError) as exc:  # unknown COG year, npm missing or failing
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"Reference COG {args.cog} written to {paths.reference}; review and commit it.")
     return 0
 

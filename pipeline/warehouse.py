@@ -8,10 +8,8 @@ half-written warehouse, and readers holding the old file keep a consistent view.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -20,11 +18,8 @@ from filelock import FileLock, Timeout
 
 from pipeline.config import Paths
 from pipeline.errors import WarehouseBusyError
+from pipeline.schema import SCHEMA_SQL, TABLES
 
-SCHEMA_SQL = resources.files("pipeline").joinpath("schema.sql").read_text(encoding="utf-8")
-
-#: Tables in declaration order, which is also a valid load order for the foreign keys.
-TABLES: tuple[str, ...] = tuple(re.findall(r"^CREATE TABLE (\w+)", SCHEMA_SQL, flags=re.M))
 
 
 class WarehouseBuildError(Exception):

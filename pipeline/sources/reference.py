@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import hashlib
 import io
 import json
@@ -25,11 +24,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from pipeline.config import COG_YEAR
 from pipeline.errors import InputError
+from pipeline.schema import Column, schema_columns
 
 NPM_PACKAGE = "@etalab/decoupage-administratif"
 
@@ -87,35 +86,6 @@ TITLES = {
     "epci": "EPCI à fiscalité propre",
     "epci_member": "Communes membres des EPCI à fiscalité propre",
 }
-
-
-# --- Schema --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column as schema.sql declares it: what a CSV header and value must match."""
-
-    name: str
-    sql_type: str
-    nullable: bool
-
-
-@functools.cache
-def schema_columns() -> dict[str, tuple[Column, ...]]:
-    """Columns of every table of schema.sql, in order, as DuckDB understands the file."""
-    sql = (Path(__file__).resolve().parents[1] / "schema.sql").read_text(encoding="utf-8")
-    with duckdb.connect() as con:
-        con.execute(sql)
-        rows = con.execute(
-            "SELECT table_name, column_name, data_type, is_nullable = 'YES' "
-            "FROM information_schema.columns WHERE table_schema = 'main' "
-            "ORDER BY table_name, ordinal_position"
-        ).fetchall()
-    columns: dict[str, list[Column]] = defaultdict(list)
-    for table, name, sql_type, nullable in rows:
-        columns[table].append(Column(name, sql_type, nullable))
-    return {table: tuple(cols) for table, cols in columns.items()}
 
 
 def _source_keys() -> list[str]:
