@@ -92,7 +92,7 @@ def plot_departements(
     if out is not None:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, dpi=DPI, facecolor="white")
+        fig.savefig(out, dpi=DPI, facecolor="white", metadata={"Title": title})
     return fig
 
 

@@ -35,7 +35,7 @@ class Progress:
         started = time.perf_counter()
         yield details
         elapsed = time.perf_counter() - started
-        summary = f"; {'; '.join(details)}" if details else ""
+        summary = f": {'; '.join(details)}" if details else ""
         self.report(f"[{self.done}/{self.total}] {label}{summary} ({elapsed:.1f} s)")
 
 
@@ -115,14 +115,9 @@ def run(paths: Paths, report: Report = print) -> None:
                 pages.append(site.Link(job.title, f"{job.name}.html"))
                 details.append(f"{job.name} executed and rendered")
         with progress.step("site") as details:
-            maps = [site.Link(_map_title(png.stem), f"maps/{png.name}")
-                    for png in sorted((paths.reports / "maps").glob("*.png"))]
+            maps = site.map_links(paths.reports)
             index = site.write_index(paths.reports, pages, maps, provenance)
             details.append(f"{_relative(paths, index)}")
-
-
-def _map_title(stem: str) -> str:
-    return stem.replace("_", " ").capitalize()
 
 
 def _relative(paths: Paths, path) -> str:

@@ -7,12 +7,28 @@ site's own page so every report carries the same style and provenance footer.
 
 from __future__ import annotations
 
+import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
+
+
+class LocalSocketKernelManager(AsyncKernelManager):
+    """Kernels reached through Unix sockets in the temp folder rather than TCP ports.
+
+    Nothing listens on the network while notebooks run, and ipykernel has no reason to warn
+    about plain-text TCP on every run; jupyter_client removes the socket files at shutdown.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
+        self.ip = str(Path(tempfile.gettempdir()) / f"palmares-kernel-{uuid.uuid4().hex}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,7 @@ def execute(job: NotebookJob, executed_path: Path, cwd: Path) -> nbformat.Notebo
             kernel_name="python3",
             progress_bar=False,
             cwd=str(cwd),
+            kernel_manager_class=LocalSocketKernelManager,
         )
     except papermill.PapermillExecutionError as exc:
         raise NotebookFailed(job, exc.exec_count, exc.source, f"{exc.ename}: {exc.evalue}") from None

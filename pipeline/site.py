@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+from PIL import Image
 
 from pipeline.config import Paths
 from pipeline.warehouse import connect_read_only
@@ -85,6 +86,16 @@ def write_index(reports: Path, pages: list[Link], maps: list[Link], provenance: 
     )
     _write_text(index, html)
     return index
+
+
+def map_links(reports: Path) -> list[Link]:
+    """The PNG maps under reports/maps, titled by the title the map module stores in each file."""
+    links = []
+    for png in sorted((reports / "maps").glob("*.png")):
+        with Image.open(png) as image:
+            title = image.info.get("Title", png.stem)
+        links.append(Link(title, f"maps/{png.name}"))
+    return links
 
 
 def _write_text(path: Path, text: str) -> None:

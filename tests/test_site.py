@@ -2,7 +2,7 @@
 
 import re
 
-from pipeline.site import Link, Provenance, write_index, write_page
+from pipeline.site import Link, Provenance, map_links, write_index, write_page
 
 PROVENANCE = Provenance(
     git_commit="abc123",
@@ -36,3 +36,21 @@ def test_pages_load_nothing_from_the_network(tmp_path):
                         [Link("Carte", "maps/x.png")], PROVENANCE).read_text("utf-8")
     assert (tmp_path / "site.css").exists()
     assert not re.search(r'(src|href)="(https?:)?//', index)
+
+
+def test_maps_are_listed_with_the_title_stored_in_the_png(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    (tmp_path / "maps").mkdir()
+    figure = plt.figure(figsize=(1, 1))
+    figure.savefig(tmp_path / "maps" / "b.png", metadata={"Title": "Nombre de communes par département"})
+    figure.savefig(tmp_path / "maps" / "a.png")
+    plt.close(figure)
+    links = map_links(tmp_path)
+    assert [(link.title, link.href) for link in links] == [
+        ("a", "maps/a.png"),
+        ("Nombre de communes par département", "maps/b.png"),
+    ]
