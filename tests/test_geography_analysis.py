@@ -1,0 +1,30 @@
+"""Counts over the reference, checked on the tiny hand-made reference of conftest."""
+
+import pandas as pd
+from conftest import TINY_BUILD_INFO, TINY_SOURCES, tiny_tables
+
+from pipeline.analysis.geography import communes_per_departement, territory_counts
+from pipeline.tables import french_table
+from pipeline.warehouse import build_warehouse, connect_read_only
+
+
+def test_counts_by_level_and_zone(tmp_paths):
+    build_warehouse(tmp_paths, tiny_tables(), TINY_SOURCES, TINY_BUILD_INFO)
+    with connect_read_only(tmp_paths) as con:
+        counts = territory_counts(con).set_index("category")
+        per_departement = communes_per_departement(con)
+    assert list(counts.index) == ["Régions", "Départements", "Communes", "Métropoles"]
+    assert counts.loc["Régions", ["metro", "drom", "com", "total"]].tolist() == [1, 1, 0, 2]
+    assert counts.loc["Communes", ["metro", "drom", "total"]].tolist() == [2, 1, 3]
+    assert counts.loc["Métropoles", "level"] == "Intercommunalités"
+    assert counts.loc["Métropoles", ["metro", "total"]].tolist() == [1, 1]
+    assert per_departement.to_dict() == {"59": 2, "971": 1}
+
+
+def test_french_table_renames_formats_and_credits():
+    frame = pd.DataFrame({"category": ["Communes"], "total": [34969]})
+    html = french_table(frame, {"category": "Niveau", "total": "Total"},
+                        caption="Source : INSEE, COG 2026").to_html()
+    assert ">Niveau<" in html and ">Total<" in html
+    assert "34\u202f969" in html
+    assert "Source : INSEE, COG 2026" in html
