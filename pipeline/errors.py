@@ -9,7 +9,8 @@ class InputError(Exception):
     """A raw input file is missing, corrupted or malformed.
 
     The message is meant for the person who owns the file, so it says which file, which row
-    (1-based, header excluded) when the problem is local, and what is wrong.
+    (numbered as a spreadsheet or editor shows it: the header line is row 1) when the
+    problem is local, and what is wrong.
     """
 
     def __init__(self, path: Path | str, problem: str, row: int | None = None):

@@ -495,19 +495,19 @@ def _convert(path: Path, col: Column, values: pd.Series) -> pd.Series:
         bad = ~empty & ~values.str.fullmatch(r"-?\d+")
         if bad.any():
             row = _first_row(bad)
-            raise InputError(path, f"column {col.name}: {values[row - 1]!r} is not an integer", row)
+            raise InputError(path, f"column {col.name}: {values.iloc[row - 2]!r} is not an integer", row)
         return pd.to_numeric(values.where(~empty)).astype("Int64")
     if col.sql_type == "DATE":
         parsed = pd.to_datetime(values.where(~empty), format="%Y-%m-%d", errors="coerce")
         bad = ~empty & parsed.isna()
         if bad.any():
             row = _first_row(bad)
-            problem = f"column {col.name}: {values[row - 1]!r} is not a YYYY-MM-DD date"
+            problem = f"column {col.name}: {values.iloc[row - 2]!r} is not a YYYY-MM-DD date"
             raise InputError(path, problem, row)
         return parsed
     raise ValueError(f"schema type {col.sql_type} of {col.name} has no CSV conversion")
 
 
 def _first_row(mask: pd.Series) -> int:
-    """1-based data row (header excluded) of the first True of a mask."""
-    return int(mask.to_numpy().argmax()) + 1
+    """Row of the first True of a mask, as an editor shows it (the header is row 1)."""
+    return int(mask.to_numpy().argmax()) + 2

@@ -1,0 +1,434 @@
+"""Palmarès readers: every file format users bring, turned into the same canonical rows.
+
+Readers know formats, not codes: they never look a name up in the reference geography (the
+resolver does that). They keep the name exactly as published and refuse, with the file, the
+row and the problem, anything they cannot read without guessing.
+
+Formats read by `read_palmares`:
+
+- the project's canonical CSV: UTF-8, comma-separated, standard CSV quoting, this header::
+
+      edition,name,departement,kind,arobases,distinction,code,source_url,quote,note
+
+  one row per edition × collectivity. `edition` is the label year (1999 onwards); `name` the
+  collectivity as published; `departement` its département code when known; `kind` ville,
+  village or territoire (may be empty); `arobases` 1 to 5, 0 for a «mention», empty when the
+  level is unknown; `distinction` an extra distinction (TEN, thematic mention); `code` an
+  optional INSEE commune code or EPCI SIREN, kept as written; `source_url`, `quote`, `note`
+  the evidence and a person's remarks. Only edition, name and arobases are required columns.
+- the shared data/raw/palmares/laureates.csv (edition_year, collectivity_name,
+  department_code, category, arobases, distinction, source_url, quote, note);
+- exports as users have them: CSV (`;`, `,` or tab separated; UTF-8 with or without BOM, or
+  Windows-1252) or XLSX (first sheet, title rows above the table allowed), with French
+  headers (see `HEADER_SPELLINGS`) matched ignoring case, accents and spaces.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import InputError
+
+#: Columns of the frame `read_palmares` returns, in this order.
+CANONICAL_COLUMNS = [
+    "source_file",
+    "source_row",
+    "edition",
+    "published_name",
+    "name",
+    "departement",
+    "kind",
+    "arobases",
+    "distinction",
+    "code",
+    "source_url",
+    "quote",
+    "note",
+]
+
+#: Header spellings accepted for each column read from a file. "Label" may hold years or
+#: levels and "Note" levels or remarks: a header listed under several columns goes to the first
+#: of them (in this order) that its values fit, see `_assign_ambiguous`.
+HEADER_SPELLINGS = {
+    "edition": ("edition", "edition_year", "Année", "Édition", "Millésime", "Année du label",
+                "Label"),
+    "name": ("name", "collectivity_name", "Collectivité", "Commune", "Nom",
+             "Nom de la collectivité"),
+    "departement": ("departement", "department_code", "Département", "Dépt", "Dept",
+                    "Code département"),
+    "kind": ("kind", "category", "Catégorie", "Type"),
+    "arobases": ("arobases", "Nb @", "Nombre d'@", "Nombre d'arobases", "Note", "Niveau",
+                 "Label"),
+    "distinction": ("distinction", "Mention", "Mentions"),
+    "code": ("code", "Code INSEE", "INSEE", "SIREN"),
+    "source_url": ("source_url", "Source", "URL"),
+    "quote": ("quote", "Citation"),
+    "note": ("note", "Remarque"),
+}
+
+#: Columns a palmarès file must have. The arobases column must exist even if some of its cells
+#: are empty: a file without it says nothing about levels, which is worth a question to its owner.
+REQUIRED = ("name", "edition", "arobases")
+
+#: Values accepted in the kind column (compared ignoring case and accents); a value may also
+#: start with one of them followed by a space ("Communauté de communes du ...").
+KIND_SPELLINGS = {
+    "ville": ("ville", "villes"),
+    "village": ("village", "villages"),
+    "territoire": ("territoire", "territoires", "epci", "intercommunalite",
+                   "intercommunalites", "communaute", "communautes"),
+}
+
+FIRST_EDITION = 1999
+#: Title rows allowed above the header row (XLSX exports often carry a title and a blank row).
+HEADER_SEARCH_ROWS = 10
+CSV_SEPARATORS = (";", ",", "\t")
+
+#: A département code printed after the name: "Lille (59)", "Ajaccio (2A)", "Les Abymes (971)".
+#: "Bromont (Québec)" or "(ARGI)" are not département codes and stay in the name.
+_DEPARTEMENT_SUFFIX = re.compile(r"\s*\((\d{2,3}|2[AB])\)$", re.IGNORECASE)
+_LEVEL_NUMBER = re.compile(r"(\d+)(?:[.,]0+)?(?:@|arobases?)?")  # spaces already removed
+_INTEGER = re.compile(r"(\d+)(?:[.,]0+)?")  # "2024" and "2024.0" (a float column exported as text)
+
+
+@dataclass(frozen=True)
+class _Formula:
+    """An XLSX cell holding a formula: never read, since its cached value may be stale."""
+
+    coordinate: str
+    text: str
+
+
+def read_palmares(path: Path, source_file: str | None = None) -> pd.DataFrame:
+    """Read one palmarès file (CSV or XLSX) into `CANONICAL_COLUMNS`, one row per data row.
+
+    `source_file` is what the frame records as the file (the caller passes the path relative
+    to the project root); `source_row` is the row number a person sees in a spreadsheet.
+    Raises `InputError` naming the file, the row and the problem for anything unreadable.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = _csv_rows(path)
+    elif suffix == ".xlsx":
+        rows = _xlsx_rows(path)
+    else:
+        raise InputError(path, f"unsupported file type {suffix or '(no extension)'!r}: "
+                               "save the palmarès as CSV or as an Excel workbook (.xlsx)")
+    records = [[source_file if source_file is not None else str(path), number, *values]
+               for number, values in _canonical_records(path, rows)]
+    frame = pd.DataFrame(records, columns=CANONICAL_COLUMNS, dtype=object)
+    return frame.astype({"source_row": "int64", "edition": "Int64", "arobases": "Int64"})
+
+
+# --- Formats: each gives a list of (row number, cells), cells being str, None or _Formula ----
+
+def _csv_rows(path: Path) -> list[tuple[int, list]]:
+    """Decode the file, then pick the separator under which a header row is recognised.
+
+    Trying each separator is deterministic, where csv.Sniffer guesses from character
+    frequencies and can be fooled by commas inside quoted French text.
+    """
+    text = _decode(path)
+    parsed = [_parse_csv(path, text, separator) for separator in CSV_SEPARATORS]
+    for rows in parsed:
+        if _find_header(rows) is not None:
+            return rows
+    # No recognisable header: keep the split with most columns so the error lists the headers.
+    return max(parsed, key=_first_row_width)
+
+
+def _first_row_width(rows: list[tuple[int, list]]) -> int:
+    return next((len(cells) for _, cells in rows if any(cells)), 0)
+
+
+def _decode(path: Path) -> str:
+    """UTF-8 (with or without BOM) tried strictly first, then Windows-1252 (Excel's "CSV")."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise InputError(path, "not a text file in UTF-8 or Windows-1252: export the "
+                                   "palmarès again as CSV (UTF-8) or XLSX") from None
+    if any(ch < " " and ch not in "\t\r\n" for ch in text):
+        raise InputError(path, "not a CSV text file (it holds binary data): export the palmarès "
+                               "again as CSV (UTF-8) or XLSX")
+    return text
+
+
+def _parse_csv(path: Path, text: str, separator: str) -> list[tuple[int, list]]:
+    """Split CSV text; the row number counts records, as a spreadsheet shows them."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    rows = []
+    try:
+        for number, cells in enumerate(reader, start=1):
+            rows.append((number, [cell.strip() or None for cell in cells]))
+    except csv.Error as exc:
+        raise InputError(path, f"malformed CSV ({exc})", row=len(rows) + 1) from None
+    return rows
+
+
+def _xlsx_rows(path: Path) -> list[tuple[int, list]]:
+    """The first sheet's cells; formula cells are kept as `_Formula`, never evaluated."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, data_only=False)
+        sheet = workbook.worksheets[0]
+        rows = [(number, [_xlsx_cell(cell) for cell in cells])
+                for number, cells in enumerate(sheet.iter_rows(), start=1)]
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    except (zipfile.BadZipFile, InvalidFileException):
+        raise InputError(path, "not a valid Excel workbook (.xlsx): open it in a spreadsheet "
+                               "program and save it again as .xlsx or CSV") from None
+    except (KeyError, IndexError, ValueError, SyntaxError, zlib.error) as exc:
+        # What openpyxl raises on a damaged workbook: missing parts, cut or invalid XML.
+        raise InputError(path, f"damaged Excel workbook ({type(exc).__name__}: {exc}): save "
+                               "it again as .xlsx or CSV") from None
+    return rows
+
+
+def _xlsx_cell(cell):
+    """Cell value as text; a whole number stored as a float (2024.0) becomes "2024"."""
+    if cell.data_type == "f":
+        return _Formula(cell.coordinate, str(getattr(cell.value, "text", cell.value)))
+    value = cell.value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return None if value is None else (str(value).strip() or None)
+
+
+# --- Header and columns ---------------------------------------------------------------------
+
+def _fold(text: str) -> str:
+    """Text without accents or case, typographic apostrophes made straight."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
+def _normalise(header: str) -> str:
+    """Comparison key for headers: `_fold` without spaces, '_' or '.' ("Nb @" = "nb@")."""
+    return re.sub(r"[\s_.]", "", _fold(header))
+
+
+def _header_candidates() -> dict[str, list[str]]:
+    """Normalised header → the columns it may name, in `HEADER_SPELLINGS` order."""
+    candidates: dict[str, list[str]] = {}
+    for column, spellings in HEADER_SPELLINGS.items():
+        for spelling in spellings:
+            key = _normalise(spelling)
+            if column not in candidates.setdefault(key, []):
+                candidates[key].append(column)
+    return candidates
+
+
+_HEADER_CANDIDATES = _header_candidates()
+
+
+def _candidates(cell) -> list[str]:
+    return _HEADER_CANDIDATES.get(_normalise(cell), []) if isinstance(cell, str) else []
+
+
+def _find_header(rows: list[tuple[int, list]]) -> int | None:
+    """Index of the first row, among the first few, naming both a name and an edition column."""
+    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        named = {column for cell in cells for column in _candidates(cell)}
+        if {"name", "edition"} <= named:
+            return index
+    return None
+
+
+def _header_index(path: Path, rows: list[tuple[int, list]]) -> int:
+    """The header row, or the first non-empty row when none is recognised (for the error)."""
+    found = _find_header(rows)
+    if found is not None:
+        return found
+    for index, (_, cells) in enumerate(rows):
+        if any(cell is not None for cell in cells):
+            return index
+    raise InputError(path, "the file is empty")
+
+
+def _map_columns(path: Path, header_row: int, headers: list, data: list) -> dict[str, int]:
+    """Canonical column → index in the file's rows; unknown headers are ignored."""
+    mapping: dict[str, int] = {}
+    ambiguous = []
+
+    def assign(column: str, index: int) -> None:
+        if column in mapping:
+            raise InputError(path, f"columns {headers[mapping[column]]!r} and "
+                                   f"{headers[index]!r} both give the {column}: keep only one",
+                             row=header_row)
+        mapping[column] = index
+
+    for index, cell in enumerate(headers):
+        candidates = _candidates(cell)
+        if len(candidates) == 1:
+            assign(candidates[0], index)
+        elif candidates:
+            ambiguous.append((index, candidates))
+    for index, candidates in ambiguous:
+        assign(_assign_ambiguous(candidates, [cells[index] if index < len(cells) else None
+                                              for _, cells in data], mapping), index)
+    missing = [column for column in REQUIRED if column not in mapping]
+    if missing:
+        found = ", ".join(repr(cell) for cell in headers if cell is not None) or "none"
+        wanted = "; ".join(f"{column} (headers accepted: {', '.join(HEADER_SPELLINGS[column])})"
+                           for column in missing)
+        raise InputError(path, f"missing required column(s): {wanted}. Headers found: {found}",
+                         row=header_row)
+    return mapping
+
+
+def _assign_ambiguous(candidates: list[str], values: list, taken: dict[str, int]) -> str:
+    """Column for a header like "Label": the first free candidate whose values all fit it.
+
+    Years fit edition, levels fit arobases, anything fits the other columns; a column with no
+    value fits nothing but the last candidate. When no free candidate fits, the last free one
+    is chosen so that its own row checks report the offending cell.
+    """
+    filled = [value for value in values if isinstance(value, str)]
+    free = [column for column in candidates if column not in taken] or candidates[-1:]
+    for column in free:
+        if column == "edition" and filled and all(_is_year(value) for value in filled):
+            return column
+        if column == "arobases" and filled and all(_fits_level(value) for value in filled):
+            return column
+        if column not in ("edition", "arobases"):
+            return column
+    return free[-1]
+
+
+# --- Rows -----------------------------------------------------------------------------------
+
+def _canonical_records(path: Path, rows: list[tuple[int, list]]) -> list[tuple[int, list]]:
+    """(row number, values) for each data row; blank rows are not data rows."""
+    header = _header_index(path, rows)
+    header_row, headers = rows[header]
+    data = [(number, cells) for number, cells in rows[header + 1:]
+            if any(cell is not None for cell in cells)]
+    mapping = _map_columns(path, header_row, headers, data)
+    if not data:
+        raise InputError(path, f"no data rows under the header (row {header_row})")
+    return [(number, _canonical_record(path, number, cells, mapping)) for number, cells in data]
+
+
+def _canonical_record(path: Path, number: int, cells: list, mapping: dict[str, int]) -> list:
+    """One file row → the values of `CANONICAL_COLUMNS` after source_file and source_row."""
+
+    def cell(column: str) -> str | None:
+        index = mapping.get(column)
+        value = cells[index] if index is not None and index < len(cells) else None
+        if isinstance(value, _Formula):
+            raise InputError(path, f"cell {value.coordinate} holds a formula ({value.text}); "
+                                   "formulas are not read: replace them by their values",
+                             row=number)
+        return value
+
+    published = cell("name")
+    if published is None:
+        raise InputError(path, "no collectivity name", row=number)
+    name, suffix_departement = _split_departement(published)
+    try:
+        return [
+            _edition(cell("edition")),
+            published,
+            name,
+            cell("departement") or suffix_departement,
+            _kind(cell("kind")),
+            _level(cell("arobases")),
+            cell("distinction"),
+            cell("code"),
+            cell("source_url"),
+            cell("quote"),
+            cell("note"),
+        ]
+    except ValueError as exc:
+        raise InputError(path, str(exc), row=number) from None
+
+
+def _split_departement(published: str) -> tuple[str, str | None]:
+    """"Lille (59)" → ("Lille", "59"); any other name is returned unchanged."""
+    match = _DEPARTEMENT_SUFFIX.search(published)
+    if match is None:
+        return published, None
+    return published[:match.start()], match.group(1).upper()
+
+
+def _is_year(value: str) -> bool:
+    match = _INTEGER.fullmatch(value)
+    return match is not None and len(match.group(1)) == 4
+
+
+def _edition(value: str | None) -> int:
+    """The label year, between the first edition (1999) and the current year."""
+    if value is None:
+        raise ValueError("no edition (label year)")
+    if not _is_year(value):
+        raise ValueError(f"edition {value!r} is not a year")
+    year = int(_INTEGER.fullmatch(value).group(1))
+    current = dt.date.today().year
+    if year < FIRST_EDITION:
+        raise ValueError(f"edition {year} is before the first label ({FIRST_EDITION})")
+    if year > current:
+        raise ValueError(f"edition {year} is in the future (this is {current})")
+    return year
+
+
+def _level(value: str | None) -> int | None:
+    """@ level: 1-5 written "5", "5 @", "5@", "5 arobases" or "@@@@@"; 0 for a mention.
+
+    An empty cell means the source does not give the level: it stays unknown (None).
+    """
+    if value is None:
+        return None
+    compact = re.sub(r"\s", "", value).casefold()
+    if compact == "mention":
+        return 0
+    if set(compact) == {"@"}:
+        level = len(compact)
+    else:
+        match = _LEVEL_NUMBER.fullmatch(compact)
+        level = int(match.group(1)) if match else None
+    if level is None or level > 5:
+        raise ValueError(f"unknown @ level {value!r}: expected 1 to 5 @ (or 'mention'), "
+                         "or an empty cell when the level is unknown")
+    return level
+
+
+def _fits_level(value: str) -> bool:
+    try:
+        _level(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _kind(value: str | None) -> str | None:
+    """ville, village or territoire from the French spellings users write."""
+    if value is None:
+        return None
+    key = " ".join(_fold(value).split())
+    for kind, spellings in KIND_SPELLINGS.items():
+        if any(key == spelling or key.startswith(spelling + " ") for spelling in spellings):
+            return kind
+    raise ValueError(f"unknown category {value!r}: expected Ville, Village or Territoire "
+                     "(EPCI, intercommunalité, communauté ...)")
