@@ -10,8 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
+from pipeline import ingest
 from pipeline import run as main_job
 from pipeline import warehouse
+from pipeline.analysis import checks
 from pipeline.config import COG_YEAR, Paths
 from pipeline.errors import InputError, WarehouseBusyError
 from pipeline.runner import NotebookFailed
@@ -26,7 +30,39 @@ def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
 
 def _cmd_build(args: argparse.Namespace, paths: Paths) -> int:
     with warehouse.build_lock(paths):
-        main_job.build(paths, main_job.Progress(total=3, report=print))
+        main_job.build(paths, main_job.Progress(total=main_job.BUILD_STEPS, report=print))
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
+    files = [Path(name) for name in args.files]
+    for file in files:
+        if not file.is_file():
+            raise InputError(file, "no such file")
+    progress = main_job.Progress(total=main_job.TABLE_STEPS, report=print)
+    with warehouse.build_lock(paths):
+        outcome = ingest.ingest(paths, files, lambda: main_job.build_tables(paths, progress))
+    for name, what in outcome.items():
+        print(f"{name}: {what}")
+    if all(what == "unchanged" for what in outcome.values()):
+        print("Nothing changed; the warehouse was not rebuilt.")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
+    with warehouse.connect_read_only(paths) as con:
+        sections = {
+            "Rows per source file (read = resolved + quarantined)": checks.file_accounting(con),
+            "Coverage per edition (held vs published totals)": checks.coverage(con),
+            "Level conflicts (same collectivity and edition, two levels)": checks.level_conflicts(con),
+            "Duplicates (same collectivity and edition, several rows)": checks.duplicates(con),
+            "Press claims checked against the palmarès": checks.claim_checks(con),
+        }
+    with pd.option_context("display.width", 200, "display.max_columns", 30,
+                           "display.max_colwidth", 90, "display.max_rows", 500):
+        for title, table in sections.items():
+            print(f"\n## {title}\n")
+            print(table.to_string(index=False) if len(table) else "(none)")
     return 0
 
 
@@ -70,6 +106,17 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build the warehouse and geometry cache only")
     build.set_defaults(func=_cmd_build)
+
+    ingest_parser = commands.add_parser(
+        "ingest", help="add palmarès files (CSV/XLSX exports) to data/raw and rebuild"
+    )
+    ingest_parser.add_argument("files", nargs="+", metavar="FILE")
+    ingest_parser.set_defaults(func=_cmd_ingest)
+
+    check = commands.add_parser(
+        "check", help="rows per file, quarantine reasons, coverage per edition, conflicts, claims"
+    )
+    check.set_defaults(func=_cmd_check)
 
     export = commands.add_parser("export", help="write a warehouse table as CSV (open data)")
     export.add_argument("table", nargs="?", help="table name (see --list)")

@@ -14,11 +14,14 @@ from datetime import datetime, timezone
 from importlib import metadata
 
 from pipeline import runner, site
+from pipeline.assemble import assemble_palmares
 from pipeline.config import COG_YEAR, Paths
 from pipeline.sources import geometry, reference
 from pipeline.warehouse import build_lock, build_warehouse
 
 Report = Callable[[str], None]
+TABLE_STEPS = 3  # reference, palmares, warehouse
+BUILD_STEPS = TABLE_STEPS + 1  # and geometry
 
 
 class Progress:
@@ -68,19 +71,33 @@ def git_commit(paths: Paths) -> str:
 
 def build(paths: Paths, progress: Progress) -> geometry.GeometrySet:
     """Read the raw inputs, swap in a new warehouse and make sure the geometry cache is current."""
-    with progress.step("reference") as details:
-        tables = reference.read_reference(paths.reference)
-        details.append(f"{len(tables)} tables read from {_relative(paths, paths.reference)}")
-    with progress.step("warehouse") as details:
-        counts = build_warehouse(
-            paths, tables, reference.reference_sources(paths.reference), build_info(paths)
-        )
-        details.append(f"{sum(counts.values()):,} rows in {_relative(paths, paths.warehouse)}")
+    reference_tables = build_tables(paths, progress)
     with progress.step("geometry") as details:
-        layers = geometry.load_geometry(paths, tables)
+        layers = geometry.load_geometry(paths, reference_tables)
         verb = "reused cached" if layers.cache_hit else "built and cached"
         details.append(f"{verb} GeoParquet (key {layers.cache_key[:12]})")
     return layers
+
+
+def build_tables(paths: Paths, progress: Progress) -> dict:
+    """Reference and palmarès into a new warehouse (the first TABLE_STEPS steps of a build);
+    return the reference tables, which the geometry step needs too."""
+    with progress.step("reference") as details:
+        tables = reference.read_reference(paths.reference)
+        details.append(f"{len(tables)} tables read from {_relative(paths, paths.reference)}")
+    with progress.step("palmares") as details:
+        palmares = assemble_palmares(paths, tables)
+        held, aside = (len(palmares.tables[name]) for name in ("laureates", "quarantine"))
+        details.append(f"{held + aside} rows read, {held} resolved, {aside} in quarantine")
+    with progress.step("warehouse") as details:
+        counts = build_warehouse(
+            paths,
+            {**tables, **palmares.tables},
+            reference.reference_sources(paths.reference) + palmares.sources,
+            build_info(paths),
+        )
+        details.append(f"{sum(counts.values()):,} rows in {_relative(paths, paths.warehouse)}")
+    return tables
 
 
 def overview_job(paths: Paths) -> runner.NotebookJob:
@@ -100,7 +117,7 @@ def overview_job(paths: Paths) -> runner.NotebookJob:
 
 def run(paths: Paths, report: Report = print) -> None:
     """The main job, end to end, under the build lock."""
-    progress = Progress(total=5, report=report)
+    progress = Progress(total=BUILD_STEPS + 2, report=report)
     with build_lock(paths):
         build(paths, progress)
         jobs = [overview_job(paths)]

@@ -107,3 +107,124 @@ COMMENT ON TABLE commune_code_map IS 'Any commune code known since 1943 to the c
 COMMENT ON TABLE commune_history IS 'Dated versions of communes 1943-2019 (fusions, communes nouvelles, renamings)';
 COMMENT ON TABLE epci IS 'Intercommunalités à fiscalité propre (SIREN, kind CC/CA/CU/ME, population)';
 COMMENT ON TABLE epci_member IS 'Member communes of each EPCI';
+
+-- ---------------------------------------------------------------------------------------------
+-- Palmarès. An edition is keyed by its label year (see README, "Edition keying").
+
+-- Every published aggregate about an edition, one row per source row of editions.csv, as typed.
+CREATE TABLE edition_aggregate (
+    source_row        INTEGER PRIMARY KEY,   -- row in data/raw/palmares/editions.csv (header = 1)
+    edition_label     VARCHAR NOT NULL,      -- as transcribed: "2011", or a range "2000-2005"
+    first_year        SMALLINT NOT NULL,
+    last_year         SMALLINT NOT NULL,
+    edition_number    SMALLINT,
+    ceremony_date     VARCHAR,               -- as precise as the source: 2021-02-04, 2005-11, 2019-01-29/30
+    ceremony_place    VARCHAR,
+    total_labelled    INTEGER,
+    n_5               INTEGER,
+    n_4               INTEGER,
+    n_3               INTEGER,
+    n_2               INTEGER,
+    n_1               INTEGER,
+    n_mention         INTEGER,
+    n_territoires     INTEGER,
+    n_villes          INTEGER,
+    n_villages        INTEGER,
+    n_new_candidates  INTEGER,
+    other_fact        VARCHAR,
+    source_url        VARCHAR NOT NULL,
+    quote             VARCHAR
+);
+
+-- One row per label year: the values chosen among edition_aggregate by the written rule.
+CREATE TABLE edition (
+    label_year        SMALLINT PRIMARY KEY,
+    edition_number    SMALLINT,
+    ceremony_date     VARCHAR,
+    ceremony_place    VARCHAR,
+    has_mention_level BOOLEAN NOT NULL,      -- the lowest level was a «mention» (stored as 0 @)
+    total_labelled    INTEGER,
+    n_5               INTEGER,
+    n_4               INTEGER,
+    n_3               INTEGER,
+    n_2               INTEGER,
+    n_1               INTEGER,
+    n_mention         INTEGER,
+    n_territoires     INTEGER,
+    n_villes          INTEGER,
+    n_villages        INTEGER,
+    distinctions      VARCHAR[]              -- distinctions seen among the edition's laureates
+);
+
+-- Where sources disagree on an edition's value: every value, its sources, and the one chosen.
+CREATE TABLE edition_conflict (
+    label_year   SMALLINT NOT NULL,
+    measure      VARCHAR  NOT NULL,          -- column of `edition`
+    value        VARCHAR  NOT NULL,
+    source_urls  VARCHAR[] NOT NULL,
+    is_chosen    BOOLEAN  NOT NULL,
+    rule         VARCHAR  NOT NULL,          -- why the chosen value won
+    PRIMARY KEY (label_year, measure, value)
+);
+
+-- Every palmarès row that resolved to a collectivity: one sourced fact per row.
+CREATE TABLE laureates (
+    source_file        VARCHAR  NOT NULL,    -- relative to the project root
+    source_row         INTEGER  NOT NULL,    -- row as a spreadsheet shows it (header = 1)
+    edition            SMALLINT NOT NULL,
+    name               VARCHAR  NOT NULL,    -- as published ("Villeneuve-D'Ascq", "Lille (59)")
+    departement        VARCHAR,              -- département code of the collectivity
+    arobases           TINYINT CHECK (arobases BETWEEN 0 AND 5),  -- 0 = mention; NULL = not stated
+    kind               VARCHAR CHECK (kind IN ('territoire', 'ville', 'village')),
+    code               VARCHAR  NOT NULL,    -- INSEE code (COG 2026) of a commune, or SIREN of an EPCI
+    entity             VARCHAR  NOT NULL CHECK (entity IN ('commune', 'epci')),
+    resolution_method  VARCHAR  NOT NULL,
+    resolution_score   DOUBLE   NOT NULL,
+    candidates         VARCHAR[],
+    distinction        VARCHAR,
+    published_departement VARCHAR,           -- as published, when the source gave one
+    source_url         VARCHAR,
+    quote              VARCHAR,
+    note               VARCHAR,
+    PRIMARY KEY (source_file, source_row)
+);
+
+-- Every palmarès row set aside, with the reason: ambiguous, unknown, foreign, not a collectivity.
+CREATE TABLE quarantine (
+    source_file   VARCHAR  NOT NULL,
+    source_row    INTEGER  NOT NULL,
+    edition       SMALLINT NOT NULL,
+    name          VARCHAR  NOT NULL,          -- as published
+    departement   VARCHAR,                    -- as published
+    arobases      TINYINT,
+    kind          VARCHAR,
+    reason        VARCHAR  NOT NULL,
+    candidates    VARCHAR[],
+    distinction   VARCHAR,
+    source_url    VARCHAR,
+    quote         VARCHAR,
+    note          VARCHAR,
+    PRIMARY KEY (source_file, source_row)
+);
+
+-- Statements of continuity kept as evidence, and what the palmarès says about them.
+CREATE TABLE claim (
+    source_row      INTEGER PRIMARY KEY,      -- row in data/raw/palmares/claims.csv (header = 1)
+    name            VARCHAR NOT NULL,
+    departement     VARCHAR,
+    stated_in_year  SMALLINT,
+    claim_text      VARCHAR NOT NULL,
+    implied_fact    VARCHAR NOT NULL,
+    source_url      VARCHAR NOT NULL,
+    code            VARCHAR,                  -- resolved collectivity, NULL if the name did not resolve
+    check_status    VARCHAR NOT NULL CHECK (check_status IN
+                        ('consistent', 'contradicted', 'not_checkable', 'unresolved')),
+    check_detail    VARCHAR NOT NULL
+);
+
+COMMENT ON TABLE edition_aggregate IS 'Published aggregates per edition (totals, counts per level and kind), one row per source';
+COMMENT ON TABLE edition IS 'One row per label year: number, ceremony, counts chosen among the sources by the written rule';
+COMMENT ON TABLE edition_conflict IS 'Edition values on which sources disagree: each value with its sources, the chosen one and why';
+COMMENT ON TABLE laureates IS 'Palmarès rows resolved to a commune (INSEE code) or an EPCI (SIREN), with the decision and the source';
+COMMENT ON TABLE quarantine IS 'Palmarès rows set aside (ambiguous, unknown, foreign, not a collectivity), with the reason';
+COMMENT ON TABLE claim IS 'Statements of continuity from the press, checked against the palmarès';

@@ -6,6 +6,10 @@ import pandas as pd
 import pytest
 
 from pipeline.config import Paths
+from pipeline.schema import schema_columns
+
+PALMARES_TABLES = ("edition_aggregate", "edition", "edition_conflict", "laureates", "quarantine",
+                   "claim")
 
 
 @pytest.fixture
@@ -84,7 +88,10 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
         }
     )
     members = pd.DataFrame({"epci_siren": ["200093201"] * 2, "commune_code": ["59368", "59350"]})
+    empty = {table: pd.DataFrame(columns=[c.name for c in schema_columns()[table]])
+             for table in PALMARES_TABLES}
     return {
+        **empty,
         "region": region,
         "departement": departement,
         "commune": commune,

@@ -1,0 +1,218 @@
+"""From the palmarès files to warehouse tables: read, resolve, set aside, check.
+
+Every row of every palmarès file ends in `laureates` (resolved to a commune or an EPCI) or in
+`quarantine` (with the reason); the two together always hold exactly the rows read. The
+edition aggregates are reduced to one value per edition by the rule of `sources.editions`,
+and the press claims are checked against the resolved palmarès.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import manifest
+from pipeline.config import Paths
+from pipeline.errors import InputError
+from pipeline.resolve import Resolver, load_overrides
+from pipeline.schema import schema_columns
+from pipeline.sources import claims as claim_source
+from pipeline.sources import editions as edition_source
+from pipeline.sources.palmares import read_palmares
+
+
+@dataclass
+class Palmares:
+    """The palmarès tables for the warehouse and the provenance rows of their files."""
+
+    tables: dict[str, pd.DataFrame]
+    sources: list[dict]
+
+
+def assemble_palmares(paths: Paths, reference: dict[str, pd.DataFrame]) -> Palmares:
+    """Read every file listed in data/raw/palmares/manifest.json and build the palmarès tables."""
+    directory = paths.raw / "palmares"
+    entries = manifest.load(directory)
+    by_role = _by_role(directory, entries)
+    counts: dict[str, int | None] = {}
+
+    frames = []
+    for entry in by_role["palmares"]:
+        path = manifest.verified(directory, entry)
+        rows = read_palmares(path, source_file=path.relative_to(paths.root).as_posix())
+        counts[entry["path"]] = len(rows)
+        frames.append(rows)
+    rows = pd.concat(frames, ignore_index=True)
+
+    (overrides_entry,) = by_role["overrides"]
+    overrides = load_overrides(manifest.verified(directory, overrides_entry), reference)
+    counts[overrides_entry["path"]] = len(overrides)
+    resolver = Resolver(reference, overrides)
+    laureates, quarantine = split_resolved(rows, resolver.resolve_rows(rows))
+
+    (aggregates_entry,) = by_role["edition_aggregates"]
+    aggregates = edition_source.read_edition_aggregates(
+        manifest.verified(directory, aggregates_entry))
+    counts[aggregates_entry["path"]] = len(aggregates)
+    edition, conflicts = edition_source.choose_editions(aggregates, set(rows["edition"]))
+    edition["distinctions"] = edition["label_year"].map(_distinctions(rows))
+
+    (claims_entry,) = by_role["claims"]
+    (facts_entry,) = by_role["claim_facts"]
+    claims = claim_source.read_claims(manifest.verified(directory, claims_entry))
+    facts = claim_source.read_claim_facts(manifest.verified(directory, facts_entry),
+                                          set(claims["source_row"]))
+    counts[claims_entry["path"]], counts[facts_entry["path"]] = len(claims), len(facts)
+    claim = check_claims(claims, facts, resolver, laureates, list(edition["label_year"]))
+
+    sources = [manifest.source_row(paths.root, directory, entry, counts.get(entry["path"]))
+               for entry in entries]
+    tables = {"edition_aggregate": aggregates, "edition": edition, "edition_conflict": conflicts,
+              "laureates": laureates, "quarantine": quarantine, "claim": claim}
+    return Palmares(tables, sources)
+
+
+def _by_role(directory: Path, entries: list[dict]) -> dict[str, list[dict]]:
+    """Entries grouped by role; each single-file role must be present exactly once."""
+    grouped: dict[str, list[dict]] = {}
+    for entry in entries:
+        grouped.setdefault(entry["role"], []).append(entry)
+    for role in ("palmares", "overrides", "edition_aggregates", "claims", "claim_facts"):
+        count = len(grouped.get(role, []))
+        if count == 0 or (role != "palmares" and count > 1):
+            raise InputError(directory / manifest.MANIFEST,
+                             f"lists {count} file(s) with role {role!r}")
+    return grouped
+
+
+def split_resolved(rows: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The `laureates` and `quarantine` tables; every row read lands in exactly one of them."""
+    resolved = decisions["status"] == "resolved"
+    both = rows.drop(columns="code").join(decisions[["code", "entity", "departement_code", "method", "score",
+                                "candidates", "reason"]])
+    laureates = both[resolved].rename(columns={
+        "departement": "published_departement", "departement_code": "departement",
+        "method": "resolution_method", "score": "resolution_score",
+    })
+    laureates["name"] = laureates["published_name"]
+    quarantine = both[~resolved].copy()
+    quarantine["name"] = quarantine["published_name"]
+    assert len(laureates) + len(quarantine) == len(rows), "a palmarès row was lost"
+    return (_as_table(laureates, "laureates"), _as_table(quarantine, "quarantine"))
+
+
+def _as_table(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The columns of a warehouse table, in schema order."""
+    columns = [column.name for column in schema_columns()[table]]
+    return frame.reset_index(drop=True)[columns]
+
+
+def _distinctions(rows: pd.DataFrame) -> dict[int, list[str]]:
+    named = rows.dropna(subset=["distinction"])
+    return {year: sorted(set(group["distinction"])) for year, group in named.groupby("edition")}
+
+
+def check_claims(
+    claims: pd.DataFrame,
+    facts: pd.DataFrame,
+    resolver: Resolver,
+    laureates: pd.DataFrame,
+    editions: list[int],
+) -> pd.DataFrame:
+    """The `claim` table: each claim, the collectivity it names, and what the palmarès says.
+
+    "N consecutive labels" counts editions (`editions`, the label years), not calendar years.
+    """
+    asked = pd.DataFrame({
+        "edition": claims["stated_in_year"], "name": claims["name"],
+        "departement": claims["departement"], "kind": None, "code": None,
+    })
+    decisions = resolver.resolve_rows(asked)
+    claims = claims.assign(code=decisions["code"].where(decisions["status"] == "resolved"))
+    statuses, details = [], []
+    for claim in claims.itertuples(index=False):
+        mine = facts[facts["claim_row"] == claim.source_row]
+        if claim.code is None or pd.isna(claim.code):
+            status, detail = "unresolved", "the name did not resolve to one collectivity"
+        elif mine.empty:
+            status, detail = "not_checkable", "no checkable fact (undated or context only)"
+        else:
+            held = laureates[laureates["code"] == claim.code]
+            results = [check_fact(fact, held, editions) for fact in mine.itertuples(index=False)]
+            status = _worst(status for status, _ in results)
+            detail = "; ".join(detail for _, detail in results)
+        statuses.append(status)
+        details.append(detail)
+    claims = claims.assign(check_status=statuses, check_detail=details)
+    return _as_table(claims, "claim")
+
+
+def _worst(statuses) -> str:
+    order = ["contradicted", "consistent", "not_checkable"]
+    return min(statuses, key=order.index)
+
+
+def check_fact(fact, held: pd.DataFrame, editions: list[int]) -> tuple[str, str]:
+    """One structured fact (see `sources.claims`) against the rows held for the collectivity:
+    (status, what the palmarès says)."""
+    levels = held.groupby("edition")["arobases"].agg(lambda s: set(s.dropna().astype(int)))
+    checks = {"level_at": _level_at, "count_up_to": _count_up_to,
+              "first_at_level": _first_at_level, "first_participation": _first_participation}
+    return checks[fact.fact](fact, levels, editions)
+
+
+def _describe(levels: pd.Series, years) -> str:
+    return ", ".join(f"{year}: {'/'.join(map(str, sorted(levels[year])))} @" for year in years)
+
+
+def _level_at(fact, levels: pd.Series, editions: list[int]) -> tuple[str, str]:
+    stated = [year for year in fact.editions if year in levels.index and levels[year]]
+    wrong = [year for year in stated if fact.arobases not in levels[year]]
+    if wrong:
+        return "contradicted", f"{fact.arobases} @ claimed, held {_describe(levels, wrong)}"
+    if stated:
+        return "consistent", (f"held {_describe(levels, stated)} "
+                              f"({len(stated)} of the {len(fact.editions)} editions claimed)")
+    return "not_checkable", f"no level held for {', '.join(map(str, fact.editions))}"
+
+
+def _count_up_to(fact, levels: pd.Series, editions: list[int]) -> tuple[str, str]:
+    level, window = fact.arobases, [year for year in editions if year <= fact.up_to]
+    if fact.consecutive:
+        window = window[-fact.count:]
+    at_level = [year for year in window if year in levels.index and level in levels[year]]
+    if len(at_level) > fact.count:
+        return "contradicted", (f"{len(at_level)} labels at {level} @ held up to {fact.up_to}, "
+                                f"{fact.count} claimed")
+    if fact.consecutive:
+        other = [year for year in window
+                 if year in levels.index and levels[year] and level not in levels[year]]
+        if other:
+            return "contradicted", (f"{fact.count} consecutive at {level} @ claimed, held "
+                                    f"{_describe(levels, other)}")
+    if at_level:
+        return "consistent", (f"{len(at_level)} of the {fact.count} labels at {level} @ held "
+                              f"({', '.join(map(str, at_level))})")
+    return "not_checkable", f"no label at {level} @ held up to {fact.up_to}"
+
+
+def _first_at_level(fact, levels: pd.Series, editions: list[int]) -> tuple[str, str]:
+    (year,), level = fact.editions, fact.arobases
+    earlier = [y for y in levels.index if y < year and level in levels[y]]
+    if earlier:
+        return "contradicted", f"first {level} @ claimed in {year}, held in {_describe(levels, earlier)}"
+    if year in levels.index and level in levels[year]:
+        return "consistent", f"{level} @ held in {year}, none earlier"
+    return "not_checkable", f"no {level} @ label held in {year}"
+
+
+def _first_participation(fact, levels: pd.Series, editions: list[int]) -> tuple[str, str]:
+    (year,) = fact.editions
+    earlier = [y for y in levels.index if y < year]
+    if earlier:
+        return "contradicted", f"first label claimed in {year}, labelled in {earlier}"
+    if year in levels.index:
+        return "consistent", f"labelled in {year}, nothing earlier held"
+    return "not_checkable", f"no label held in {year}"

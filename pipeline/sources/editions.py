@@ -1,0 +1,147 @@
+"""Published aggregates per edition (data/raw/palmares/editions.csv) and the rule that picks one.
+
+Several sources may give an edition's totals, counts per level, ceremony date or place, and
+they disagree at times (2018: 151 or 131 villes; 2012: ceremony on 6 or 7 February). Every
+source row is kept in `edition_aggregate`; `choose_editions` picks one value per edition and
+measure by the rule in `CHOICE_RULE`, and lists every disagreement in `edition_conflict`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import InputError
+from pipeline.schema import schema_columns
+
+#: Label years before this one had a «mention» level below 1 @ (DOMAIN: "before about 2010").
+FIRST_YEAR_WITHOUT_MENTION = 2010
+FIRST_EDITION_YEAR = 1999
+#: Label years without an edition under our keying (README, "Edition keying"): the ceremony
+#: moved from December 2009 (label 2009) to January 2011 (label 2011).
+YEARS_WITHOUT_EDITION = frozenset({2010})
+ASSOCIATION_SITE = "villes-internet.net"
+
+INTEGER_COLUMNS = [
+    "edition_number", "total_labelled", "n_5", "n_4", "n_3", "n_2", "n_1", "n_mention",
+    "n_territoires", "n_villes", "n_villages", "n_new_candidates",
+]
+#: Columns of `edition` chosen among the sources, in table order.
+MEASURES = [
+    "edition_number", "ceremony_date", "ceremony_place", "total_labelled", "n_5", "n_4", "n_3",
+    "n_2", "n_1", "n_mention", "n_territoires", "n_villes", "n_villages",
+]
+CHOICE_RULE = (
+    "1. a value stated on the association's site (villes-internet.net); "
+    "2. for a ceremony date, the most precise date that the others are a part of (2008-11-24 over 2008-11); "
+    "3. the value stated by the most sources; "
+    "4. the value of the source giving the most counts per level (a complete distribution); "
+    "5. the first source in the file"
+)
+
+
+def read_edition_aggregates(path: Path) -> pd.DataFrame:
+    """editions.csv typed as the `edition_aggregate` table; a bad cell names its row."""
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(path, f"cannot be read as UTF-8 CSV: {exc}") from None
+    frame = raw.replace({"": None})
+    frame.insert(0, "source_row", range(2, len(frame) + 2))
+    years = frame["edition_year"].fillna("").str.fullmatch(r"(\d{4})(?:-(\d{4}))?")
+    if not years.all():
+        row = int(frame.loc[~years, "source_row"].iloc[0])
+        raise InputError(path, "edition_year is not a year or a range of years", row=row)
+    span = frame["edition_year"].str.extract(r"(\d{4})(?:-(\d{4}))?")
+    frame["first_year"] = span[0].astype(int)
+    frame["last_year"] = span[1].fillna(span[0]).astype(int)
+    for column in INTEGER_COLUMNS:
+        bad = frame[column].notna() & ~frame[column].fillna("").str.fullmatch(r"\d+")
+        if bad.any():
+            row = int(frame.loc[bad, "source_row"].iloc[0])
+            raise InputError(path, f"{column} is not a whole number", row=row)
+        frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+    frame = frame.rename(columns={"edition_year": "edition_label"})
+    return frame[[column.name for column in schema_columns()["edition_aggregate"]]]
+
+
+def choose_editions(
+    aggregates: pd.DataFrame, laureate_years: set[int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The `edition` and `edition_conflict` tables from every source row (see CHOICE_RULE).
+
+    An edition exists for every label year from 1999 to the latest one a source row or a
+    laureate names, except YEARS_WITHOUT_EDITION: the label has been awarded every year.
+    """
+    single = aggregates[aggregates["first_year"] == aggregates["last_year"]]
+    latest = max([*single["first_year"], *laureate_years])
+    years = [y for y in range(FIRST_EDITION_YEAR, latest + 1) if y not in YEARS_WITHOUT_EDITION]
+    editions, conflicts = [], []
+    for year in years:
+        rows = single[single["first_year"] == year]
+        edition = {"label_year": year}
+        for measure in MEASURES:
+            value, disagreement = _choose(rows, measure)
+            edition[measure] = value
+            conflicts += [{"label_year": year, "measure": measure, **d} for d in disagreement]
+        edition["has_mention_level"] = bool(
+            year < FIRST_YEAR_WITHOUT_MENTION or rows["n_mention"].notna().any()
+        )
+        editions.append(edition)
+    columns = [column.name for column in schema_columns()["edition"]]
+    table = pd.DataFrame(editions).reindex(columns=columns)
+    for column in INTEGER_COLUMNS:
+        if column in table:
+            table[column] = table[column].astype("Int64")
+    conflict_columns = [column.name for column in schema_columns()["edition_conflict"]]
+    return table, pd.DataFrame(conflicts, columns=conflict_columns)
+
+
+def _choose(rows: pd.DataFrame, measure: str) -> tuple[object, list[dict]]:
+    """The value of one measure for one edition, and the disagreement if sources differ."""
+    stated = rows[rows[measure].notna()]
+    values = stated[measure].astype(str)
+    distinct = list(dict.fromkeys(values))
+    if not distinct:
+        return None, []
+    if len(distinct) == 1:
+        return stated[measure].iloc[0], []
+    chosen, rule = _pick(stated, values, measure)
+    disagreement = [
+        {
+            "value": value,
+            "source_urls": list(stated.loc[values == value, "source_url"]),
+            "is_chosen": value == chosen,
+            "rule": rule,
+        }
+        for value in distinct
+    ]
+    return stated.loc[values == chosen, measure].iloc[0], disagreement
+
+
+def _pick(stated: pd.DataFrame, values: pd.Series, measure: str) -> tuple[str, str]:
+    """Apply CHOICE_RULE step by step; return the chosen value (as text) and the step used."""
+    official = values[stated["source_url"].str.contains(ASSOCIATION_SITE, regex=False)]
+    if official.nunique() == 1:
+        return official.iloc[0], "1. stated on the association's site"
+    if measure == "ceremony_date":
+        precise = [v for v in values if all(_within(other, v) for other in values)]
+        if precise:
+            return precise[0], "2. most precise date"
+    counts = values.value_counts(sort=False)
+    top = counts[counts == counts.max()]
+    if len(top) == 1:
+        return top.index[0], f"3. stated by {counts.max()} sources out of {len(values)}"
+    completeness = stated[["n_5", "n_4", "n_3", "n_2", "n_1"]].notna().sum(axis=1)
+    candidates = values[values.isin(top.index)]
+    best = completeness[candidates.index]
+    if (best == best.max()).sum() == 1:
+        return candidates[best.idxmax()], "4. source with the most counts per level"
+    return candidates.iloc[0], "5. first source in the file"
+
+
+def _within(broad: str, precise: str) -> bool:
+    """True if date `broad` contains date `precise` (2008-11 ⊇ 2008-11-24; 2019-01-29/30 ⊇ itself)."""
+    return precise.startswith(broad) or re.sub(r"/\d+$", "", broad) == precise
