@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -10,6 +14,14 @@ from pipeline.schema import schema_columns
 
 PALMARES_TABLES = ("edition_aggregate", "edition", "edition_conflict", "laureates", "quarantine",
                    "claim")
+
+
+def palmares(paths: Paths, *args: str) -> subprocess.CompletedProcess:
+    """Run the `palmares` command against another project root, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        capture_output=True, text=True, env={**os.environ, "PALMARES_ROOT": str(paths.root)},
+    )
 
 
 @pytest.fixture

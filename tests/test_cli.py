@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import TINY_BUILD_INFO, TINY_SOURCES, tiny_tables
+from conftest import TINY_BUILD_INFO, TINY_SOURCES, palmares, tiny_tables
 
 from pipeline.cli import main
 from pipeline.config import DEFAULT_ROOT, Paths
 from pipeline.warehouse import build_warehouse
-
-
-def palmares(root: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the installed command against another project root, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        capture_output=True, text=True, env={**os.environ, "PALMARES_ROOT": str(root)},
-    )
 
 
 @pytest.fixture
@@ -55,7 +44,7 @@ def test_a_bad_reference_file_stops_the_build_and_keeps_the_warehouse(project, d
         target.unlink()
     else:
         target.write_bytes(target.read_bytes()[:-500] + b"\x00garbage")
-    result = palmares(project.root, "build")
+    result = palmares(project, "build")
     assert result.returncode == 1
     assert "commune.csv" in result.stderr
     assert "Traceback" not in result.stderr
@@ -63,16 +52,16 @@ def test_a_bad_reference_file_stops_the_build_and_keeps_the_warehouse(project, d
 
 
 def test_export_unknown_table_is_a_clear_error(project):
-    result = palmares(project.root, "export", "nope")
+    result = palmares(project, "export", "nope")
     assert result.returncode == 2
     assert "unknown table 'nope'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_export_list_and_table(project):
-    listed = palmares(project.root, "export", "--list")
+    listed = palmares(project, "export", "--list")
     assert listed.returncode == 0 and "commune_code_map" in listed.stdout
     out = project.root / "communes.csv"
-    done = palmares(project.root, "export", "commune", "--out", str(out))
+    done = palmares(project, "export", "commune", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert out.read_text("utf-8").splitlines()[0].startswith("commune_code,commune_kind,name")

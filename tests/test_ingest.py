@@ -7,12 +7,11 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import palmares
 from openpyxl import Workbook
 
 from pipeline.config import DEFAULT_ROOT, Paths
@@ -72,11 +71,6 @@ def new_project(root: Path) -> Paths:
 
 def rebuild(paths: Paths):
     return lambda: build_tables(paths, Progress(total=3, report=lambda line: None))
-
-
-def palmares(paths: Paths, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True,
-                          text=True, env={**os.environ, "PALMARES_ROOT": str(paths.root)})
 
 
 def digest(path: Path) -> str:

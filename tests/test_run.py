@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 
+import pandas as pd
 import pytest
+from conftest import palmares
 
 from pipeline.config import DEFAULT_ROOT, Paths
-
-
-def palmares_run(paths: Paths) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run"],
-        capture_output=True, text=True, env={**os.environ, "PALMARES_ROOT": str(paths.root)},
-    )
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +23,7 @@ def project(tmp_path_factory) -> Paths:
 
 @pytest.fixture(scope="module")
 def first_run(project) -> subprocess.CompletedProcess:
-    return palmares_run(project)
+    return palmares(project, "run")
 
 
 def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, first_run):
@@ -52,6 +45,34 @@ def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, fir
 
 
 def test_second_run_reuses_the_geometry_cache(project, first_run):
-    second = palmares_run(project)
+    second = palmares(project, "run")
     assert second.returncode == 0, second.stderr
     assert "reused cached GeoParquet" in second.stdout
+
+
+def test_every_shared_row_is_resolved_or_quarantined_with_a_reason(project, first_run):
+    out = project.root / "exports"
+    assert palmares(project, "export", "laureates", "--out", str(out / "l.csv")).returncode == 0
+    assert palmares(project, "export", "quarantine", "--out", str(out / "q.csv")).returncode == 0
+    laureates = pd.read_csv(out / "l.csv", dtype=str)
+    quarantine = pd.read_csv(out / "q.csv", dtype=str)
+    raw = pd.read_csv(project.raw / "palmares" / "laureates.csv", dtype=str)
+    assert len(laureates) + len(quarantine) == len(raw) == 245
+    for column in ("edition", "name", "departement", "arobases", "kind", "code",
+                   "resolution_method", "source_url"):
+        assert column in laureates.columns
+    for column in ("edition", "name", "departement", "reason", "source_file"):
+        assert column in quarantine.columns
+    assert quarantine["reason"].notna().all()
+    foreign = quarantine["reason"].str.startswith(("foreign", "not a collectivity"))
+    assert len(laureates) / (len(raw) - foreign.sum()) >= 0.95
+    # names are kept as published; La Rochelle of Haute-Saône is not the one of Charente-Maritime
+    rochelle = laureates[laureates["name"] == "La Rochelle"]
+    assert set(rochelle["code"]) == {"70450"}
+
+
+def test_check_reports_files_coverage_and_claims(project, first_run):
+    report = palmares(project, "check")
+    assert report.returncode == 0, report.stderr
+    assert "data/raw/palmares/laureates.csv   245" in report.stdout
+    assert "Coverage per edition" in report.stdout and "Press claims" in report.stdout
