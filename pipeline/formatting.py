@@ -6,16 +6,17 @@ CLDR's `fr` locale, so a number never breaks across lines; the decimal mark is a
 
 from __future__ import annotations
 
-import math
 from numbers import Real
+
+import pandas as pd
 
 THOUSANDS_SEPARATOR = "\u202f"
 MISSING = "–"
 
 
 def format_fr(value: Real | None, decimals: int = 0) -> str:
-    """Format a number the French way; missing values (None, NaN) become an en dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """Format a number the French way; missing values (None, NaN, NA) become an en dash."""
+    if pd.isna(value):
         return MISSING
     text = f"{value:,.{decimals}f}"
     return text.replace(",", THOUSANDS_SEPARATOR).replace(".", ",")
@@ -23,6 +24,6 @@ def format_fr(value: Real | None, decimals: int = 0) -> str:
 
 def format_percent_fr(value: Real | None, decimals: int = 1) -> str:
     """A share already expressed in percent (12.4 → "12,4 %", with a no-break space)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if pd.isna(value):
         return MISSING
     return f"{format_fr(value, decimals)}\u00a0%"

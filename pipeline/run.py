@@ -106,7 +106,7 @@ def overview_job(paths: Paths) -> runner.NotebookJob:
     return runner.NotebookJob(
         name="overview",
         source=here / "overview.ipynb",
-        title="Vue d'ensemble du référentiel géographique",
+        title="Vue d'ensemble : référentiel géographique et palmarès",
         parameters={
             "warehouse": os.path.relpath(paths.warehouse, here),
             "geometry_dir": os.path.relpath(paths.geometry_cache, here),

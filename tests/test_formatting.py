@@ -2,6 +2,8 @@
 
 import math
 
+import pandas as pd
+
 from pipeline.formatting import format_fr, format_percent_fr
 
 NNBSP = "\u202f"
@@ -18,3 +20,4 @@ def test_percent_and_missing():
     assert format_percent_fr(12.44) == "12,4\u00a0%"
     assert format_fr(None) == "–"
     assert format_fr(math.nan, 1) == "–"
+    assert format_fr(pd.NA) == "–"

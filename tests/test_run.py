@@ -36,7 +36,7 @@ def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, fir
     assert 'href="overview.html"' in index
     assert 'src="maps/communes_par_departement.png"' in index
     page = (project.reports / "overview.html").read_text("utf-8")
-    assert re.search(r"<h1[^>]*>Vue d'ensemble du référentiel géographique", page)
+    assert re.search(r"<h1[^>]*>Vue d'ensemble : référentiel géographique et palmarès", page)
     assert "34\u202f969" in page  # current communes, French format, from the warehouse
     assert re.search(r'<img[^>]+src="data:image/png;base64,', page)  # the map, inline
     assert "import duckdb" not in page  # no code cells
