@@ -15,11 +15,11 @@ import pandas as pd
 from pipeline import ingest
 from pipeline import run as main_job
 from pipeline import warehouse
-from pipeline.analysis import checks
+from pipeline.analysis import checks, illectronism
 from pipeline.config import COG_YEAR, Paths
 from pipeline.errors import InputError, WarehouseBusyError
 from pipeline.runner import NotebookFailed
-from pipeline.sources import reference
+from pipeline.sources import insee, reference
 
 
 def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
@@ -39,9 +39,32 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
     for file in files:
         if not file.is_file():
             raise InputError(file, "no such file")
+    figures = [file for file in files if insee.looks_like_insee_figure(file)]
+    if figures and len(figures) != len(files):
+        print("error: give INSEE figure downloads and palmarès files in separate `palmares ingest` "
+              "calls (a figure needs --indicator, --year, ... that a palmarès file does not)",
+              file=sys.stderr)
+        return 2
     progress = main_job.Progress(total=main_job.TABLE_STEPS, report=print)
+    rebuild = lambda: main_job.build_tables(paths, progress)  # noqa: E731
     with warehouse.build_lock(paths):
-        outcome = ingest.ingest(paths, files, lambda: main_job.build_tables(paths, progress))
+        if figures:
+            try:
+                metadata = insee.ingest_metadata(
+                    indicator=args.indicator, year=args.year, definition=args.definition,
+                    scope=args.scope, source_url=args.source_url, publication=args.publication,
+                    estimation=args.estimation, geography_vintage=args.geography_vintage,
+                    breakdown=args.breakdown, breakdown_value=args.breakdown_value,
+                    second_hand_via=args.second_hand_via,
+                )
+            except insee.MetadataError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            reference_tables = reference.read_reference(paths.reference)
+            outcome = ingest.ingest_figures(
+                paths, [(file, metadata) for file in files], reference_tables, rebuild)
+        else:
+            outcome = ingest.ingest(paths, files, rebuild)
     for name, what in outcome.items():
         print(f"{name}: {what}")
     if all(what == "unchanged" for what in outcome.values()):
@@ -57,6 +80,11 @@ def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
             "Level conflicts (same collectivity and edition, two levels)": checks.level_conflicts(con),
             "Duplicates (same collectivity and edition, several rows)": checks.duplicates(con),
             "Press claims checked against the palmarès": checks.claim_checks(con),
+            "Illectronism figures by year, level and indicator":
+                illectronism.rows_by_year_level_indicator(con),
+            "Illectronism codes that did not join the reference": illectronism.codes_not_joined(con),
+            "Illectronism territories that changed since the figure": illectronism.territory_changes(con),
+            "Illectronism figures read in a second-hand copy": illectronism.second_hand_summary(con),
         }
     with pd.option_context("display.width", 200, "display.max_columns", 30,
                            "display.max_colwidth", 90, "display.max_rows", 500):
@@ -111,6 +139,19 @@ def make_parser() -> argparse.ArgumentParser:
         "ingest", help="add palmarès files (CSV/XLSX exports) to data/raw and rebuild"
     )
     ingest_parser.add_argument("files", nargs="+", metavar="FILE")
+    figure = ingest_parser.add_argument_group(
+        "INSEE figure downloads (CSV/XLSX from insee.fr): what the file does not say")
+    figure.add_argument("--indicator", help="e.g. illectronism_rate_modelled")
+    figure.add_argument("--year", help="year of the data (not of publication)")
+    figure.add_argument("--definition", help="2019, 2021, 2025, eurostat_dsi_v1/2 or not_applicable")
+    figure.add_argument("--scope", help="population scope, e.g. 15+ or 16-74")
+    figure.add_argument("--source-url", help="the insee.fr page of the figure")
+    figure.add_argument("--publication", help="e.g. 'Insee Analyses Hauts-de-France n°118'")
+    figure.add_argument("--estimation", help="survey or modelled")
+    figure.add_argument("--geography-vintage", help="COG year of the codes in the file")
+    figure.add_argument("--breakdown", help="breakdown name (age, diploma...), if any")
+    figure.add_argument("--breakdown-value", help="breakdown value, if any")
+    figure.add_argument("--second-hand-via", help="where the copy was read, if not on insee.fr")
     ingest_parser.set_defaults(func=_cmd_ingest)
 
     check = commands.add_parser(

@@ -1,7 +1,8 @@
-"""`palmares ingest FILE...`: add users' palmarès exports to the raw data and rebuild.
+"""`palmares ingest FILE...`: add users' files to the raw data and rebuild.
 
-A file is kept, byte for byte, under data/raw/palmares/imports/ and listed in the palmarès
-manifest; files are identified by name, so ingesting the same file again changes nothing and a
+Palmarès exports go under data/raw/palmares/imports/, INSEE figure downloads under
+data/raw/insee/imports/. A file is kept byte for byte and listed in its folder's manifest;
+files are identified by name, so ingesting the same file again changes nothing and a
 corrected file with the same name replaces the earlier version. Every file is read and checked
 before anything is written, and the warehouse is rebuilt from all raw files: if that fails, the
 previous imports and manifest are put back.
@@ -14,48 +15,77 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from pipeline import manifest
 from pipeline.config import Paths
+from pipeline.sources import insee
 from pipeline.sources.palmares import read_palmares
 
 IMPORTS = "imports"
 
 
 def ingest(paths: Paths, files: list[Path], rebuild: Callable[[], None]) -> dict[str, str]:
-    """Add or replace the files, rebuild (the caller holds the build lock); return what happened
-    to each file: "added", "replaced" or "unchanged"."""
-    directory = paths.raw / "palmares"
-    entries = manifest.load(directory)
+    """Add or replace palmarès files, then rebuild (the caller holds the build lock); return
+    what happened to each file: "added", "replaced" or "unchanged"."""
     for file in files:
         read_palmares(file)  # refuse a bad file before touching anything
-    known = {entry["path"]: entry for entry in entries}
+    staged = [(file, _entry(f"{IMPORTS}/{file.name}", file, manifest.sha256_file(file)))
+              for file in files]
+    return add_files(paths.raw / "palmares", staged, rebuild)
+
+
+def ingest_figures(
+    paths: Paths,
+    files: list[tuple[Path, dict]],
+    reference: dict[str, pd.DataFrame],
+    rebuild: Callable[[], None],
+) -> dict[str, str]:
+    """Add INSEE figure downloads with what the user says of them (`insee.ingest_metadata`),
+    each checked against the reference first, then rebuild (the caller holds the lock)."""
+    vintages = insee.load_epci_vintages(paths)
+    staged = []
+    for file, metadata in files:
+        insee.check_figure(file, metadata, reference, vintages)
+        relative = f"{insee.IMPORTS}/{file.name}"
+        staged.append((file, insee.figure_manifest_entry(relative, file, metadata)))
+    return add_files(paths.raw / insee.DIRECTORY, staged, rebuild)
+
+
+def add_files(
+    directory: Path, staged: list[tuple[Path, dict]], rebuild: Callable[[], None]
+) -> dict[str, str]:
+    """Copy checked files to `directory` under their entry's path, list them in its manifest
+    and rebuild; undo everything if the rebuild fails. A file whose content and description
+    are already listed is "unchanged" and nothing is rebuilt for it alone."""
+    known = {entry["path"]: entry for entry in manifest.load(directory)}
     outcome: dict[str, str] = {}
     changed: list[tuple[Path, dict]] = []
-    for file in files:
-        relative = f"{IMPORTS}/{file.name}"
-        digest = manifest.sha256_file(file)
-        previous = known.get(relative)
-        if previous is not None and previous.get("sha256") == digest:
+    for file, entry in staged:
+        previous = known.get(entry["path"])
+        if previous is not None and all(
+            previous.get(key) == entry.get(key) for key in ("sha256", "figure")
+        ):
             outcome[file.name] = "unchanged"
             continue
         outcome[file.name] = "replaced" if previous is not None else "added"
-        changed.append((file, _entry(relative, file, digest)))
+        changed.append((file, entry))
     if not changed:
         return outcome
 
-    backup = _backup(directory, [entry["path"] for _, entry in changed])
+    backup = backup_files(directory, [entry["path"] for _, entry in changed])
     try:
-        (directory / IMPORTS).mkdir(exist_ok=True)
         for file, entry in changed:
             target = directory / entry["path"]
-            staged = target.with_name(f".{target.name}.tmp")
-            shutil.copyfile(file, staged)
-            staged.replace(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staged_copy = target.with_name(f".{target.name}.tmp")
+            shutil.copyfile(file, staged_copy)
+            staged_copy.replace(target)
             known[entry["path"]] = entry
         manifest.save(directory, list(known.values()))
         rebuild()
     except BaseException:
-        _restore(directory, backup)
+        restore_files(directory, backup)
         raise
     finally:
         shutil.rmtree(backup["folder"], ignore_errors=True)
@@ -77,7 +107,7 @@ def _entry(relative: str, file: Path, digest: str) -> dict:
     }
 
 
-def _backup(directory: Path, relatives: list[str]) -> dict:
+def backup_files(directory: Path, relatives: list[str]) -> dict:
     """Copies of the manifest and of the files about to be replaced, to undo a failed ingest."""
     folder = directory / f".ingest-backup-{dt.datetime.now():%Y%m%d%H%M%S%f}"
     folder.mkdir()
@@ -91,7 +121,7 @@ def _backup(directory: Path, relatives: list[str]) -> dict:
     return {"folder": folder, "files": saved, "new": [r for r in relatives if r not in saved]}
 
 
-def _restore(directory: Path, backup: dict) -> None:
+def restore_files(directory: Path, backup: dict) -> None:
     folder = backup["folder"]
     for relative in backup["files"]:
         shutil.copyfile(folder / relative, directory / relative)

@@ -17,10 +17,11 @@ from pipeline import runner, site
 from pipeline.assemble import assemble_palmares
 from pipeline.config import COG_YEAR, Paths
 from pipeline.sources import geometry, reference
+from pipeline.sources.insee import assemble_illectronism
 from pipeline.warehouse import build_lock, build_warehouse
 
 Report = Callable[[str], None]
-TABLE_STEPS = 3  # reference, palmares, warehouse
+TABLE_STEPS = 4  # reference, palmares, illectronism, warehouse
 BUILD_STEPS = TABLE_STEPS + 1  # and geometry
 
 
@@ -80,7 +81,7 @@ def build(paths: Paths, progress: Progress) -> geometry.GeometrySet:
 
 
 def build_tables(paths: Paths, progress: Progress) -> dict:
-    """Reference and palmarès into a new warehouse (the first TABLE_STEPS steps of a build);
+    """Reference, palmarès and INSEE figures into a new warehouse (the first TABLE_STEPS steps of a build);
     return the reference tables, which the geometry step needs too."""
     with progress.step("reference") as details:
         tables = reference.read_reference(paths.reference)
@@ -89,11 +90,14 @@ def build_tables(paths: Paths, progress: Progress) -> dict:
         palmares = assemble_palmares(paths, tables)
         held, aside = (len(palmares.tables[name]) for name in ("laureates", "quarantine"))
         details.append(f"{held + aside} rows read, {held} resolved, {aside} in quarantine")
+    with progress.step("illectronism") as details:
+        figures, figure_sources = assemble_illectronism(paths, tables)
+        details.append(f"{len(figures['illectronism'])} INSEE figures")
     with progress.step("warehouse") as details:
         counts = build_warehouse(
             paths,
-            {**tables, **palmares.tables},
-            reference.reference_sources(paths.reference) + palmares.sources,
+            {**tables, **palmares.tables, **figures},
+            reference.reference_sources(paths.reference) + palmares.sources + figure_sources,
             build_info(paths),
         )
         details.append(f"{sum(counts.values()):,} rows in {_relative(paths, paths.warehouse)}")

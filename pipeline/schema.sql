@@ -228,3 +228,55 @@ COMMENT ON TABLE edition_conflict IS 'Edition values on which sources disagree: 
 COMMENT ON TABLE laureates IS 'Palmarès rows resolved to a commune (INSEE code) or an EPCI (SIREN), with the decision and the source';
 COMMENT ON TABLE quarantine IS 'Palmarès rows set aside (ambiguous, unknown, foreign, not a collectivity), with the reason';
 COMMENT ON TABLE claim IS 'Statements of continuity from the press, checked against the palmarès';
+
+-- ---------------------------------------------------------------------------------------------
+-- Illectronism figures (INSEE and a few other producers), see pipeline/sources/insee.py.
+-- Definitions changed (2019: 4 domains, no use in 12 months; 2021: 5 domains, 3 months; 2025:
+-- 16-74 year-olds): never compare figures of different definition_version or population_scope
+-- without saying so (pipeline.analysis.illectronism.figures refuses to mix them by default).
+
+-- One published figure per row: its geography (as published and joined to COG 2026), breakdown,
+-- indicator, value, unit, population, definition, estimation method and source.
+CREATE TABLE illectronism (
+    source_file                VARCHAR  NOT NULL,  -- relative to the project root
+    source_row                 INTEGER  NOT NULL,  -- row as an editor shows it (header = 1); JSON: line of the object
+    year                       SMALLINT NOT NULL,  -- year of the data (survey year), not of the publication
+    geography_level            VARCHAR  NOT NULL CHECK (geography_level IN ('country', 'region',
+                                   'departement', 'arrondissement', 'epci', 'epci_group',
+                                   'infra_departement', 'infra_region', 'urban_area_type',
+                                   'region_group', 'supranational')),
+    geography_code             VARCHAR,            -- as published (INSEE code, SIREN of an EPCI, FR, FR-METRO...); NULL if none
+    geography_name             VARCHAR  NOT NULL,  -- as published
+    code_vintage               SMALLINT,           -- year of the geography the published code belongs to
+    current_code               VARCHAR,            -- COG 2026 région/département/arrondissement/EPCI the figure is attached to
+    code_joined                BOOLEAN,            -- current_code found; NULL for levels without reference geography
+    same_territory             BOOLEAN,            -- TRUE only when current_code covers exactly the figure's territory
+    join_method                VARCHAR  NOT NULL,  -- same_code, same_code_changed, same_communes_new_code, absorbed, split, ...
+    join_note                  VARCHAR,            -- why the territory differs or the code did not join
+    breakdown                  VARCHAR  NOT NULL,  -- none, age, sex, diploma, pcs, income_quintile, household_type...
+    breakdown_value            VARCHAR  NOT NULL,  -- 'all' when breakdown = none
+    indicator                  VARCHAR  NOT NULL,
+    value                      DOUBLE,             -- the number stated (exact or approximate); NULL for bounds, ranges, missing
+    value_kind                 VARCHAR  NOT NULL CHECK (value_kind IN
+                                   ('exact', 'approximate', 'range', 'below', 'above', 'missing')),
+    value_low                  DOUBLE,             -- range or lower bound (value_kind range, above)
+    value_high                 DOUBLE,             -- range or upper bound (value_kind range, below)
+    value_published            VARCHAR  NOT NULL,  -- as written in the source file
+    unit                       VARCHAR  NOT NULL CHECK (unit IN
+                                   ('percent', 'persons', 'thousand_persons', 'million_persons')),
+    population_scope           VARCHAR  NOT NULL,  -- normalised: 15+, 16-74, 15+ internet users, households...
+    population_scope_published VARCHAR  NOT NULL,
+    definition_version         VARCHAR CHECK (definition_version IN
+                                   ('2019', '2021', '2025', 'eurostat_dsi_v1', 'eurostat_dsi_2')),  -- NULL: not a skills indicator
+    estimation                 VARCHAR  NOT NULL CHECK (estimation IN ('survey', 'modelled', 'not_stated')),
+    producer                   VARCHAR  NOT NULL,
+    publication                VARCHAR  NOT NULL,  -- as cited, with the relay in brackets when second-hand
+    source_url                 VARCHAR  NOT NULL,
+    quote                      VARCHAR,
+    is_second_hand             BOOLEAN  NOT NULL,  -- the figure was read in a relay (press, blog, GitHub copy), not on the producer's page
+    relayed_by                 VARCHAR,            -- the relay, as the source names it
+    note                       VARCHAR,            -- e.g. the curated rows a figure download replaces
+    PRIMARY KEY (source_file, source_row, indicator)
+);
+
+COMMENT ON TABLE illectronism IS 'Illectronism and digital-skills figures: year, geography (joined to COG 2026), breakdown, value, unit, population scope, definition version, modelled or surveyed, source, second-hand flag';

@@ -12,8 +12,9 @@ import pytest
 from pipeline.config import Paths
 from pipeline.schema import schema_columns
 
-PALMARES_TABLES = ("edition_aggregate", "edition", "edition_conflict", "laureates", "quarantine",
-                   "claim")
+#: Tables the tiny reference leaves empty.
+OTHER_TABLES = ("edition_aggregate", "edition", "edition_conflict", "laureates", "quarantine",
+                "claim", "illectronism")
 
 
 def palmares(paths: Paths, *args: str) -> subprocess.CompletedProcess:
@@ -101,7 +102,7 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
     )
     members = pd.DataFrame({"epci_siren": ["200093201"] * 2, "commune_code": ["59368", "59350"]})
     empty = {table: pd.DataFrame(columns=[c.name for c in schema_columns()[table]])
-             for table in PALMARES_TABLES}
+             for table in OTHER_TABLES}
     return {
         **empty,
         "region": region,

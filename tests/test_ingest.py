@@ -16,7 +16,7 @@ from openpyxl import Workbook
 
 from pipeline.config import DEFAULT_ROOT, Paths
 from pipeline.ingest import ingest
-from pipeline.run import Progress, build_tables
+from pipeline.run import TABLE_STEPS, Progress, build_tables
 
 LAUREATES = DEFAULT_ROOT / "data" / "raw" / "palmares" / "laureates.csv"
 FRENCH_HEADER = ["Collectivité", "Département", "Nb @", "Année", "Catégorie", "Source"]
@@ -70,7 +70,7 @@ def new_project(root: Path) -> Paths:
 
 
 def rebuild(paths: Paths):
-    return lambda: build_tables(paths, Progress(total=3, report=lambda line: None))
+    return lambda: build_tables(paths, Progress(total=TABLE_STEPS, report=lambda line: None))
 
 
 def digest(path: Path) -> str:

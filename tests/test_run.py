@@ -29,8 +29,8 @@ def first_run(project) -> subprocess.CompletedProcess:
 def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, first_run):
     assert first_run.returncode == 0, first_run.stderr
     assert "built and cached GeoParquet" in first_run.stdout
-    for step in ("[1/6] reference", "[2/6] palmares: 245 rows read", "[3/6] warehouse",
-                 "[4/6] geometry", "[6/6] site"):
+    for step in ("[1/7] reference", "[2/7] palmares: 245 rows read", "[3/7] illectronism",
+                 "[4/7] warehouse", "[5/7] geometry", "[7/7] site"):
         assert step in first_run.stdout
     index = (project.reports / "index.html").read_text("utf-8")
     assert 'href="overview.html"' in index
