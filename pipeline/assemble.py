@@ -70,7 +70,8 @@ def assemble_palmares(paths: Paths, reference: dict[str, pd.DataFrame]) -> Palma
     sources = [manifest.source_row(paths.root, directory, entry, counts.get(entry["path"]))
                for entry in entries]
     tables = {"edition_aggregate": aggregates, "edition": edition, "edition_conflict": conflicts,
-              "laureates": laureates, "quarantine": quarantine, "claim": claim}
+              "laureates": laureates, "quarantine": quarantine, "claim": claim,
+              "claim_fact": _as_table(facts, "claim_fact")}
     return Palmares(tables, sources)
 
 

@@ -222,12 +222,28 @@ CREATE TABLE claim (
     check_detail    VARCHAR NOT NULL
 );
 
+-- The maintainers' structured reading of each claim (data/raw/palmares/claim_facts.csv), which
+-- continuity analytics may use as evidence when the caller allows it.
+CREATE TABLE claim_fact (
+    source_row      INTEGER PRIMARY KEY,      -- row in claim_facts.csv (header = 1)
+    claim_row       INTEGER NOT NULL REFERENCES claim (source_row),
+    fact            VARCHAR NOT NULL CHECK (fact IN
+                        ('level_at', 'count_up_to', 'first_at_level', 'first_participation')),
+    arobases        SMALLINT,
+    editions        SMALLINT[] NOT NULL,      -- label years the fact names (may be empty)
+    count           SMALLINT,
+    consecutive     BOOLEAN NOT NULL,
+    up_to           SMALLINT,
+    interpreted_by  VARCHAR NOT NULL
+);
+
 COMMENT ON TABLE edition_aggregate IS 'Published aggregates per edition (totals, counts per level and kind), one row per source';
 COMMENT ON TABLE edition IS 'One row per label year: number, ceremony, counts chosen among the sources by the written rule';
 COMMENT ON TABLE edition_conflict IS 'Edition values on which sources disagree: each value with its sources, the chosen one and why';
 COMMENT ON TABLE laureates IS 'Palmarès rows resolved to a commune (INSEE code) or an EPCI (SIREN), with the decision and the source';
 COMMENT ON TABLE quarantine IS 'Palmarès rows set aside (ambiguous, unknown, foreign, not a collectivity), with the reason';
 COMMENT ON TABLE claim IS 'Statements of continuity from the press, checked against the palmarès';
+COMMENT ON TABLE claim_fact IS 'What each claim implies, as structured facts read by the maintainers';
 
 -- ---------------------------------------------------------------------------------------------
 -- Illectronism figures (INSEE and a few other producers), see pipeline/sources/insee.py.

@@ -9,12 +9,13 @@ import sys
 import pandas as pd
 import pytest
 
-from pipeline.config import Paths
+from pipeline.config import DEFAULT_ROOT, Paths
+from pipeline.run import TABLE_STEPS, Progress, build_tables
 from pipeline.schema import schema_columns
 
 #: Tables the tiny reference leaves empty.
 OTHER_TABLES = ("edition_aggregate", "edition", "edition_conflict", "laureates", "quarantine",
-                "claim", "illectronism")
+                "claim", "claim_fact", "illectronism")
 
 
 def palmares(paths: Paths, *args: str) -> subprocess.CompletedProcess:
@@ -23,6 +24,17 @@ def palmares(paths: Paths, *args: str) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "pipeline.cli", *args],
         capture_output=True, text=True, env={**os.environ, "PALMARES_ROOT": str(paths.root)},
     )
+
+
+@pytest.fixture(scope="session")
+def real_warehouse(tmp_path_factory) -> Paths:
+    """The warehouse built from the committed data/raw (tables only, no geometry), once per
+    test session in a root of its own: tests on real data never depend on a local build."""
+    paths = Paths(tmp_path_factory.mktemp("real"))
+    (paths.root / "data").mkdir()
+    (paths.root / "data" / "raw").symlink_to(DEFAULT_ROOT / "data" / "raw")
+    build_tables(paths, Progress(TABLE_STEPS, report=lambda line: None))
+    return paths
 
 
 @pytest.fixture

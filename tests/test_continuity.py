@@ -33,7 +33,6 @@ PALMARES = {
 }
 TEN_2017 = {"T0001", "T0002"}
 ALL_COMPLETE = pd.DataFrame({"edition": EDITIONS, "scope": "all", "complete": True})
-WAREHOUSE = DEFAULT_ROOT / "data" / "processed" / "warehouse.duckdb"
 
 
 def levels_of(pattern: str) -> list[int | None | str]:
@@ -496,17 +495,10 @@ def test_synthetic_levels_persist():
 # The real warehouse: the TEN 2021 list, what the data can and cannot confirm.
 
 @pytest.fixture
-def real():
-    """The real warehouse, built from the committed palmarès only: the facts below were
-    checked by hand in data/raw/palmares/laureates.csv (files added with `palmares ingest`
-    would change them)."""
-    if not WAREHOUSE.exists():
-        pytest.skip(f"{WAREHOUSE} not built")
-    with duckdb.connect(str(WAREHOUSE), read_only=True) as con:
-        (imported,) = con.execute("SELECT count(*) FROM source "
-                                  "WHERE path LIKE 'data/raw/palmares/imports/%'").fetchone()
-        if imported:
-            pytest.skip("the warehouse holds imported palmarès files")
+def real(real_warehouse):
+    """The real warehouse, built from the committed palmarès: the facts below were checked by
+    hand in data/raw/palmares/laureates.csv."""
+    with duckdb.connect(str(real_warehouse.warehouse), read_only=True) as con:
         yield con
 
 
@@ -552,10 +544,7 @@ def test_real_continuity_is_honest(real):
 
 
 def test_real_claims_are_used_only_when_asked(real):
-    try:
-        with_claims = c.ten_check(real, 2021, claims=True)
-    except ValueError as exc:  # claim_facts.csv changed since the warehouse was built
-        pytest.skip(str(exc))
+    with_claims = c.ten_check(real, 2021, claims=True)
     assert row(c.ten_check(real, 2021), "27467")["six_5"] == "unknown"
     pont_audemer = row(with_claims, "27467")  # "cinq @ pour la septième fois" (2019)
     assert (pont_audemer["six_5"], pont_audemer["uses_claims"]) == ("yes", True)

@@ -37,7 +37,7 @@ broken by an edition we hold only partly is "at least N" (`longest_streak_min` =
 
 Claims
 ------
-With `claims=True` (the project's `claim_facts.csv`, hash-checked against the warehouse build)
+With `claims=True` (the warehouse's `claim_fact` table, read from the project's claim_facts.csv)
 or a DataFrame of facts, press claims narrow the cells: `level_at` (L @ at those editions),
 `count_up_to` consecutive (L @ at the N editions ending at `up_to`, and not L @ at the edition
 before: the claim says the run starts there), `first_at_level` (L @ then, not L @ before),
@@ -68,7 +68,6 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -104,8 +103,6 @@ TEN_SQL = "(lower(distinction) LIKE '%excellence num%')"
 TEN_RULE_COUNT = 6
 
 TRANSITIONS = ("entry", "return", "renewal", "upgrade", "downgrade", "exit", "not labelled")
-
-CLAIM_FACTS_PATH = "data/raw/palmares/claim_facts.csv"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,29 +251,21 @@ def _years(years: Iterable) -> str:
 # ---------------------------------------------------------------------------------------------
 # Claims.
 
-def load_claim_facts(con: duckdb.DuckDBPyConnection, root: Path | None = None) -> pd.DataFrame:
-    """The maintainers' structured reading of the press claims (claim_facts.csv), with the
-    collectivity each claim resolved to in the warehouse's `claim` table.
+def load_claim_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The maintainers' structured reading of the press claims (`claim_fact`), with the
+    collectivity each claim resolved to (`claim`).
 
-    The file must be the one the warehouse was built from (sha256 recorded in `source`).
     Facts of claims that did not resolve, or whose check is `contradicted`, are dropped;
-    `attrs["dropped"]` says which.
+    `attrs["dropped"]` says which claim rows.
     """
-    from pipeline.config import Paths
-    from pipeline.manifest import sha256_file
-    from pipeline.sources.claims import read_claim_facts
-
-    root = root or Paths.from_env().root
-    path = root / CLAIM_FACTS_PATH
-    recorded = con.execute("SELECT sha256 FROM source WHERE path = ?",
-                           [CLAIM_FACTS_PATH]).fetchall()
-    if not recorded or recorded[0][0] != sha256_file(path):
-        raise ValueError(f"{path} is not the file the warehouse was built from; "
-                         "run `palmares build` first")
-    claims = con.execute(
-        "SELECT source_row AS claim_row, code, check_status, source_url FROM claim").df()
-    facts = read_claim_facts(path, set(claims["claim_row"]))
-    facts = facts.merge(claims, on="claim_row", how="left")
+    facts = con.execute(
+        """SELECT f.claim_row, f.fact, f.arobases, f.editions, f.count, f.consecutive, f.up_to,
+                  f.interpreted_by, c.code, c.check_status, c.source_url
+           FROM claim_fact f JOIN claim c ON c.source_row = f.claim_row
+           ORDER BY f.source_row""").df()
+    facts["editions"] = facts["editions"].map(lambda years: [int(y) for y in years])
+    for column in ("arobases", "count", "up_to"):
+        facts[column] = facts[column].astype("Int64")
     usable = facts["code"].notna() & (facts["check_status"] != "contradicted")
     dropped = facts.loc[~usable, "claim_row"].tolist()
     facts = facts[usable].reset_index(drop=True)

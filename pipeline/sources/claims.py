@@ -36,6 +36,7 @@ def read_claim_facts(path: Path, claim_rows: set[int]) -> pd.DataFrame:
         problem = _problem(fact, claim_rows)
         if problem:
             raise InputError(path, problem, row=n)
+    frame.insert(0, "source_row", range(2, len(frame) + 2))
     frame["claim_row"] = frame["claim_row"].astype(int)
     frame["editions"] = frame["editions"].map(
         lambda text: [int(year) for year in text.split("|")] if text else []
