@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import ingest
+from pipeline import exports, ingest, warehouse
 from pipeline import run as main_job
-from pipeline import warehouse
 from pipeline.analysis import checks, illectronism
 from pipeline.config import COG_YEAR, Paths
 from pipeline.errors import InputError, WarehouseBusyError
@@ -46,7 +45,7 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
               file=sys.stderr)
         return 2
     progress = main_job.Progress(total=main_job.TABLE_STEPS, report=print)
-    rebuild = lambda: main_job.build_tables(paths, progress)  # noqa: E731
+    rebuild = lambda: main_job.build_tables(paths, progress)
     with warehouse.build_lock(paths):
         if figures:
             try:
@@ -97,17 +96,57 @@ def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
 def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
     if args.list or not args.table:
         tables = warehouse.list_tables(paths)
-        width = max(map(len, tables["table"]))
+        width = max(map(len, [*tables["table"], *exports.COMPUTED]))
         for row in tables.itertuples():
             print(f"{row.table:<{width}}  {row.rows:>9,}  {row.description}")
+        for name, description in exports.COMPUTED.items():
+            print(f"{name:<{width}}  {'computed':>9}  {description}")
         return 0 if args.list else 2
     out = Path(args.out) if args.out else paths.processed / "exports" / f"{args.table}.csv"
+    if args.table in exports.COMPUTED:
+        rows, coverage = exports.export_computed(paths, args.table, out, claims=args.claims)
+        print(f"{rows:,} rows of {args.table} written to {out}"
+              f"{' (claims used as evidence)' if args.claims else ''}; "
+              f"the coverage it rests on in {coverage}")
+        return 0
     try:
         rows = warehouse.export_table(paths, args.table, out)
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
     print(f"{rows:,} rows of {args.table} written to {out}")
+    return 0
+
+
+def _cmd_map(args: argparse.Namespace, paths: Paths) -> int:
+    import matplotlib.pyplot as plt  # geopandas and matplotlib load only for this command
+
+    from pipeline import maps
+
+    editions = args.edition or None
+    try:
+        bins = [float(value) for value in args.bins.split(",")] if args.bins else None
+    except ValueError:
+        print(f"error: --bins {args.bins!r}: give numbers separated by commas", file=sys.stderr)
+        return 2
+    given = {"scheme": args.scheme, "k": args.k, "bins": bins, "title": args.title,
+             "dpi": args.dpi}
+    options = {name: value for name, value in given.items() if value is not None}
+    try:
+        with warehouse.connect_read_only(paths) as con:
+            if args.small_multiples:
+                figure = maps.edition_small_multiples(
+                    con, paths.geometry_cache, editions or [], args.level, args.out,
+                    variable=args.variable or "laureates", **options)
+            else:
+                figure = maps.edition_map(con, paths.geometry_cache, editions, args.level,
+                                          args.out, variable=args.variable, points=args.points,
+                                          idf_inset=args.idf_inset, **options)
+    except ValueError as exc:  # unknown level, variable, scheme, format or edition
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    plt.close(figure)
+    print(f"Map written to {args.out}")
     return 0
 
 
@@ -163,7 +202,31 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("table", nargs="?", help="table name (see --list)")
     export.add_argument("--out", help="output CSV (default data/processed/exports/TABLE.csv)")
     export.add_argument("--list", action="store_true", help="list the tables and their rows")
+    export.add_argument("--claims", action="store_true",
+                        help="computed exports: let press claims fill what the palmarès lacks")
     export.set_defaults(func=_cmd_export)
+
+    map_parser = commands.add_parser(
+        "map", help="draw a map of France (PNG 300 dpi, SVG or PDF) for editions and a level")
+    map_parser.add_argument("--edition", type=int, action="append", metavar="YEAR",
+                            help="label year; repeat for several (default: every edition held)")
+    map_parser.add_argument("--level", default="departement",
+                            help="region, departement, epci or commune (default %(default)s)")
+    map_parser.add_argument("--out", required=True, help="output file: .png, .svg or .pdf")
+    map_parser.add_argument("--variable",
+                            help="laureates, population_share, max_arobases or points (default: "
+                                 "laureates per unit; points for EPCI and commune)")
+    map_parser.add_argument("--scheme", help="quantiles (default), fisher_jenks, equal_interval")
+    map_parser.add_argument("--k", type=int, help="number of classes (default 5)")
+    map_parser.add_argument("--bins", help="user class bounds, e.g. 1,2,5,10 (sets scheme)")
+    map_parser.add_argument("--points", action="store_true",
+                            help="add the laureates as points over the choropleth")
+    map_parser.add_argument("--idf-inset", action="store_true", help="add an Île-de-France zoom")
+    map_parser.add_argument("--small-multiples", action="store_true",
+                            help="one map per edition with shared classes")
+    map_parser.add_argument("--title", help="replace the generated title")
+    map_parser.add_argument("--dpi", type=int, help="PNG resolution (default 300)")
+    map_parser.set_defaults(func=_cmd_map)
 
     ref = commands.add_parser("reference", help="maintain the reference geography (COG)")
     ref_commands = ref.add_subparsers(dest="reference_command", required=True, metavar="ACTION")

@@ -549,3 +549,34 @@ def test_real_claims_are_used_only_when_asked(real):
     pont_audemer = row(with_claims, "27467")  # "cinq @ pour la septième fois" (2019)
     assert (pont_audemer["six_5"], pont_audemer["uses_claims"]) == ("yes", True)
     assert "claim row 2" in pont_audemer["can_confirm"]
+
+
+# ---------------------------------------------------------------------------------------------
+# `palmares export continuity`: the open-data file.
+
+@pytest.mark.parametrize("totals", [True, False])
+def test_export_continuity_csv(tmp_path, monkeypatch, capsys, totals):
+    from pipeline.cli import main
+
+    monkeypatch.setenv("PALMARES_ROOT", str(tmp_path))
+    warehouse = tmp_path / "data" / "processed" / "warehouse.duckdb"
+    warehouse.parent.mkdir(parents=True)
+    make_palmares(warehouse, totals=totals)
+    out = tmp_path / "continuity.csv"
+    assert main(["export", "continuity", "--out", str(out)]) == 0
+    assert "the coverage it rests on" in capsys.readouterr().out
+    table = pd.read_csv(out, dtype={"code": str})
+    assert list(table.columns[:8]) == ["code", "name", "editions_labelled", "first_edition",
+                                       "last_edition", "longest_streak", "current_streak",
+                                       "labels_5"]
+    b = row(table, "T0002")
+    coverage = pd.read_csv(tmp_path / "continuity.coverage.csv")
+    if totals:  # published totals equal to what we hold: every list complete, exact answers
+        assert [b[col] for col in COLUMNS[:7]] == list(EXPECTED["T0002"][:7])
+        assert coverage.loc[coverage["scope"] == "all", "complete"].all()
+    else:  # nothing published: unknown, with the bounds that the data allow
+        assert b[["longest_streak", "labels_5", "editions_labelled"]].isna().all()
+        assert (b["longest_streak_min"], b["labels_5_min"]) == (4, 6)
+        assert not coverage["complete"].any()
+    listed = main(["export", "--list"])
+    assert listed == 0 and "continuity" in capsys.readouterr().out

@@ -5,6 +5,7 @@ warehouse built from the schema's own columns.
 """
 
 import json
+import shutil
 
 import duckdb
 import matplotlib.pyplot as plt
@@ -435,3 +436,23 @@ def test_edition_small_multiples_share_classes(tiny):
     assert {"2023/metro", "2024/metro"} <= set(axes_by_label(figure))
     assert len(figure.legends) == 1
     assert "dans nos données" in figure.get_suptitle()
+
+
+def test_map_command(tiny, tmp_path, monkeypatch, capsys):
+    from pipeline.cli import main
+
+    _, geometry = tiny
+    root = tmp_path / "root"
+    processed = root / "data" / "processed"
+    processed.mkdir(parents=True)
+    shutil.copyfile(tmp_path / "warehouse.duckdb", processed / "warehouse.duckdb")
+    shutil.copytree(geometry, processed / "geometry")
+    monkeypatch.setenv("PALMARES_ROOT", str(root))
+    out = tmp_path / "carte.svg"
+    assert main(["map", "--edition", "2024", "--level", "departement", "--variable",
+                 "max_arobases", "--bins", "1,2,3,4,5", "--out", str(out)]) == 0
+    svg = out.read_text("utf-8")
+    assert "Sources : Villes Internet" in svg and MISSING_LABEL in svg
+    assert main(["map", "--edition", "2024", "--level", "canton", "--out", str(out)]) == 2
+    assert "unknown level 'canton'" in capsys.readouterr().err
+    assert main(["map", "--bins", "1,x", "--out", str(out)]) == 2
