@@ -403,6 +403,19 @@ def coverage_of(result: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+BASIS_ATTRS = ("coverage", "basis", "claims", "synthetic", "editions")
+
+
+def _derived(frame: pd.DataFrame, source: pd.DataFrame, *extra: str) -> pd.DataFrame:
+    """A result computed from another: it rests on the same coverage, claims and editions, and
+    stays flagged when the palmarès is synthetic."""
+    for key in (*BASIS_ATTRS, *extra):
+        frame.attrs[key] = source.attrs[key]
+    if source.attrs["synthetic"]:
+        frame.insert(0, "is_synthetic", True)
+    return frame
+
+
 def _synthetic_flag(con) -> bool:
     synthetic, total = con.execute(
         "SELECT coalesce(count_if(source_file LIKE 'synthetic://%'), 0), count(*) "
@@ -917,11 +930,7 @@ def transition_counts(
         counts[column] = counts.get(column, pd.Series(0, index=counts.index)).fillna(0)
         counts[column] = counts[column].astype("int64")
     counts = counts[["from_edition", "to_edition", *TRANSITIONS[:-1], "unknown"]]
-    for key in ("coverage", "basis", "claims", "synthetic", "editions"):
-        counts.attrs[key] = rows.attrs[key]
-    if rows.attrs["synthetic"]:
-        counts.insert(0, "is_synthetic", True)
-    return counts
+    return _derived(counts, rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1024,14 +1033,10 @@ def retention(
              else pd.DataFrame(columns=columns))[columns]
     if not pooled:
         frame["cohort"] = frame["cohort"].astype("Int64")
-    for key in ("coverage", "basis", "claims", "synthetic", "editions"):
-        frame.attrs[key] = spells.attrs[key]
     frame.attrs["excluded"] = excluded
     frame.attrs["spells"] = len(usable)
     frame.attrs["min_level"] = min_level
-    if spells.attrs["synthetic"]:
-        frame.insert(0, "is_synthetic", True)
-    return frame
+    return _derived(frame, spells)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1237,12 +1242,8 @@ def ten_check(
         frame[column] = frame[column].astype("Int64")
     cov = coverage_of(eligibility)
     ten_row = cov[(cov["edition"] == edition) & (cov["scope"] == "TEN")]
-    for key in ("coverage", "basis", "claims", "synthetic", "editions"):
-        frame.attrs[key] = eligibility.attrs[key]
     frame.attrs["ten_list"] = (ten_row.iloc[0].to_dict() if len(ten_row) else {})
-    if eligibility.attrs["synthetic"]:
-        frame.insert(0, "is_synthetic", True)
-    return frame
+    return _derived(frame, eligibility)
 
 
 def ten_summary(
@@ -1277,8 +1278,4 @@ def ten_summary(
         for who, status in (("laureates", "yes"), ("laureates", "no"), ("laureates", "unknown"),
                             ("not_on_list", "yes"))]
     frame = pd.DataFrame(rows, columns=columns)
-    for key in ("coverage", "basis", "claims", "synthetic", "editions", "through_current"):
-        frame.attrs[key] = el.attrs[key]
-    if el.attrs["synthetic"]:
-        frame.insert(0, "is_synthetic", True)
-    return frame
+    return _derived(frame, el, "through_current")
