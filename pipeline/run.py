@@ -1,10 +1,15 @@
 """The main job, step by step: reference → warehouse → geometry → notebooks → site.
 
+Nothing is redone without a reason: the warehouse is rebuilt only when a raw file or the code
+changed, and notebooks rerun only when what they depend on changed (`pipeline.run_state`).
+Heavy modules are imported by the steps that need them, so a run with nothing to do is quick.
+
 Each step prints what it did and how long it took, so a user sees progress and where time goes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import time
@@ -13,12 +18,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 
-from pipeline import runner, site
-from pipeline.assemble import assemble_palmares
+import duckdb
+
+from pipeline import notebook_jobs, run_config, run_state, site
 from pipeline.config import COG_YEAR, Paths
-from pipeline.sources import geometry, reference
-from pipeline.sources.insee import assemble_illectronism
-from pipeline.warehouse import build_lock, build_warehouse
+from pipeline.warehouse import build_lock, build_warehouse, connect_read_only
 
 Report = Callable[[str], None]
 TABLE_STEPS = 4  # reference, palmares, illectronism, warehouse
@@ -48,6 +52,7 @@ def build_info(paths: Paths) -> dict[str, str]:
     versions = {f"{name}_version": metadata.version(name) for name in ("duckdb", "pandas")}
     return {
         "git_commit": git_commit(paths),
+        "input_key": input_key(paths),
         "cog_year": str(COG_YEAR),
         "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         **versions,
@@ -70,8 +75,11 @@ def git_commit(paths: Paths) -> str:
     return f"{commit}+modifications" if dirty else commit
 
 
-def build(paths: Paths, progress: Progress) -> geometry.GeometrySet:
-    """Read the raw inputs, swap in a new warehouse and make sure the geometry cache is current."""
+def build(paths: Paths, progress: Progress):
+    """Read the raw inputs, swap in a new warehouse and make sure the geometry cache is current;
+    return the map layers (a `geometry.GeometrySet`)."""
+    from pipeline.sources import geometry
+
     reference_tables = build_tables(paths, progress)
     with progress.step("geometry") as details:
         layers = geometry.load_geometry(paths, reference_tables)
@@ -83,6 +91,10 @@ def build(paths: Paths, progress: Progress) -> geometry.GeometrySet:
 def build_tables(paths: Paths, progress: Progress) -> dict:
     """Reference, palmarès and INSEE figures into a new warehouse (the first TABLE_STEPS steps of a build);
     return the reference tables, which the geometry step needs too."""
+    from pipeline.assemble import assemble_palmares
+    from pipeline.sources import reference
+    from pipeline.sources.insee import assemble_illectronism
+
     with progress.step("reference") as details:
         tables = reference.read_reference(paths.reference)
         details.append(f"{len(tables)} tables read from {_relative(paths, paths.reference)}")
@@ -104,41 +116,83 @@ def build_tables(paths: Paths, progress: Progress) -> dict:
     return tables
 
 
-def overview_job(paths: Paths) -> runner.NotebookJob:
-    """The first study notebook: what the reference geography holds, with a map."""
-    here = paths.notebooks
-    return runner.NotebookJob(
-        name="overview",
-        source=here / "overview.ipynb",
-        title="Vue d'ensemble : référentiel géographique et palmarès",
-        parameters={
-            "warehouse": os.path.relpath(paths.warehouse, here),
-            "geometry_dir": os.path.relpath(paths.geometry_cache, here),
-            "maps_dir": os.path.relpath(paths.reports / "maps", here),
-        },
-    )
+def input_key(paths: Paths) -> str:
+    """Hash of what the warehouse is built from: every raw file and the pipeline's code."""
+    digest = hashlib.sha256(run_state.code_fingerprint().encode())
+    for path in sorted(p for p in paths.raw.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(paths.raw)).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
-def run(paths: Paths, report: Report = print) -> None:
-    """The main job, end to end, under the build lock."""
-    progress = Progress(total=BUILD_STEPS + 2, report=report)
+def is_built(paths: Paths) -> bool:
+    """True when the warehouse was built from the current inputs and the geometry cache is current."""
+    if not paths.warehouse.exists():
+        return False
+    try:
+        with connect_read_only(paths) as con:
+            stored = con.execute("SELECT value FROM build_info WHERE key = 'input_key'").fetchone()
+    except duckdb.Error:
+        return False
+    if stored is None or stored[0] != input_key(paths):
+        return False
+    from pipeline.sources import geometry  # geopandas: only needed when checking the cache
+
+    return geometry.cache_is_current(paths)
+
+
+class RunFailed(Exception):
+    """Some notebooks failed; the others ran and the site lists what exists."""
+
+    def __init__(self, failures: list):
+        self.failures = failures
+        lines = [f"{len(failures)} notebook(s) failed:"] + [f"  {exc}" for _, exc in failures]
+        super().__init__("\n".join(lines))
+
+
+def run(paths: Paths, report: Report = print, force: bool = False, explain: bool = False,
+        workers: int | None = None) -> notebook_jobs.Outcome:
+    """The main job, end to end, under the build lock: only what changed is redone."""
+    config = run_config.read_config(paths.root / run_config.CONFIG_NAME)
     with build_lock(paths):
-        build(paths, progress)
-        jobs = [overview_job(paths)]
-        provenance = site.read_provenance(paths)
-        pages: list[site.Link] = []
+        if not force and is_built(paths):
+            progress = Progress(total=3, report=report)
+            with progress.step("build") as details:
+                details.append("warehouse and geometry cache up to date (inputs unchanged)")
+        else:
+            progress = Progress(total=BUILD_STEPS + 2, report=report)
+            build(paths, progress)
         with progress.step("notebooks") as details:
-            for job in jobs:
-                executed = runner.execute(job, paths.reports / "notebooks" / f"{job.name}.ipynb",
-                                          cwd=paths.notebooks)
-                site.write_page(paths.reports, f"{job.name}.html", job.title,
-                                runner.render_body(executed), provenance, job.parameters)
-                pages.append(site.Link(job.title, f"{job.name}.html"))
-                details.append(f"{job.name} executed and rendered")
+            plan = notebook_jobs.plan(paths, config, force=force)
+            if explain:
+                for line in notebook_jobs.explain(plan):
+                    report(line)
+            produce = _page_producer(paths) if plan.to_run else None
+            outcome = notebook_jobs.execute(paths, plan, workers or config.workers, produce)
+            details.append(f"{len(outcome.executed)} executed, {len(outcome.skipped)} up to date"
+                           + (f", {len(outcome.failed)} FAILED" if outcome.failed else ""))
         with progress.step("site") as details:
-            maps = site.map_links(paths.reports)
-            index = site.write_index(paths.reports, pages, maps, provenance)
-            details.append(f"{_relative(paths, index)}")
+            index = site.write_site(paths, plan.jobs, site.read_provenance(paths))
+            details.append(_relative(paths, index))
+    if outcome.failed:
+        raise RunFailed(outcome.failed)
+    return outcome
+
+
+def _page_producer(paths: Paths) -> Callable[[run_config.NotebookJob], None]:
+    """Execute a job's notebook, then write its page (and PDF) with the site's provenance."""
+    from pipeline import pdf, runner
+
+    provenance = site.read_provenance(paths)
+
+    def produce(job: run_config.NotebookJob) -> None:
+        executed = runner.execute(job, paths.reports / job.executed, cwd=paths.notebooks)
+        page = site.write_page(paths.reports, job.page, job.title, runner.render_body(executed),
+                               provenance, site.shown_parameters(job.parameters))
+        if job.pdf_path:
+            pdf.html_to_pdf(page, paths.reports / job.pdf_path)
+
+    return produce
 
 
 def _relative(paths: Paths, path) -> str:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
+
+from pipeline.run_config import NotebookJob
 
 
 class LocalSocketKernelManager(AsyncKernelManager):
@@ -31,16 +32,6 @@ class LocalSocketKernelManager(AsyncKernelManager):
         self.ip = str(Path(tempfile.gettempdir()) / f"palmares-kernel-{uuid.uuid4().hex}")
 
 
-@dataclass(frozen=True)
-class NotebookJob:
-    """One notebook executed with one parameter set."""
-
-    name: str  # output stem, e.g. "overview"
-    source: Path  # notebooks/<notebook>.ipynb, committed without outputs
-    title: str  # page title, in French
-    parameters: dict = field(default_factory=dict)
-
-
 class NotebookFailed(Exception):
     """A notebook raised: says which notebook, which cell and what error."""
 
@@ -48,18 +39,25 @@ class NotebookFailed(Exception):
         self.job, self.cell, self.error = job, cell, error
         first_line = source.strip().splitlines()[0] if source.strip() else ""
         super().__init__(
-            f"notebook {job.source.name} ({job.name}) failed in cell [{cell}] "
+            f"notebook {job.source.name} ({job.page}) failed in cell [{cell}] "
             f"«{first_line}»: {error}"
         )
 
 
 def execute(job: NotebookJob, executed_path: Path, cwd: Path) -> nbformat.NotebookNode:
-    """Run the notebook with its parameters; keep the executed copy as the audit trail."""
+    """Run the notebook with its parameters; keep the executed copy as the audit trail.
+
+    papermill saves the copy after every cell, so it writes to a temporary name renamed when
+    the run succeeds: a killed run never leaves half an executed notebook in place of the last
+    good one. A failed run is kept beside it as `<name>.failed.ipynb`, to read the error in.
+    """
     executed_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = executed_path.with_name(f".{executed_path.stem}.{uuid.uuid4().hex}.tmp.ipynb")
+    failed = executed_path.with_suffix(".failed.ipynb")
     try:
-        return papermill.execute_notebook(
+        notebook = papermill.execute_notebook(
             str(job.source),
-            str(executed_path),
+            str(partial),
             parameters=job.parameters,
             kernel_name="python3",
             progress_bar=False,
@@ -67,7 +65,14 @@ def execute(job: NotebookJob, executed_path: Path, cwd: Path) -> nbformat.Notebo
             kernel_manager_class=LocalSocketKernelManager,
         )
     except papermill.PapermillExecutionError as exc:
+        partial.replace(failed)
         raise NotebookFailed(job, exc.exec_count, exc.source, f"{exc.ename}: {exc.evalue}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(executed_path)
+    failed.unlink(missing_ok=True)
+    return notebook
 
 
 def render_body(notebook: nbformat.NotebookNode) -> str:

@@ -7,6 +7,7 @@ text; only the notebook HTML produced by nbconvert is inserted as markup.
 from __future__ import annotations
 
 import shutil
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -15,6 +16,7 @@ import jinja2
 from PIL import Image
 
 from pipeline.config import Paths
+from pipeline.run_config import PATH_PARAMETERS, NotebookJob
 from pipeline.warehouse import connect_read_only
 
 _TEMPLATES = resources.files("pipeline").joinpath("templates")
@@ -27,11 +29,23 @@ _ENV = jinja2.Environment(
 
 @dataclass(frozen=True)
 class Link:
-    """A page or a map listed on the index, with an href relative to reports/."""
+    """A page, map or table listed on the index, with hrefs relative to reports/."""
 
     title: str
     href: str
     description: str = ""
+    pdf: str | None = None  # printable version of the page
+    xlsx: str | None = None  # workbook of a group of tables
+    csv: tuple[tuple[str, str], ...] = ()  # (table name, href) of each CSV of the group
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading of the index and its pages; `searchable` adds a search box over them."""
+
+    title: str
+    links: list[Link]
+    searchable: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,16 +90,69 @@ def write_page(
     return path
 
 
-def write_index(reports: Path, pages: list[Link], maps: list[Link], provenance: Provenance) -> Path:
+def write_index(reports: Path, sections: list[Section], maps: list[Link], provenance: Provenance,
+                tables: list[Link] | None = None) -> Path:
     """Write reports/index.html and the stylesheet; return the index path."""
     reports.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_TEMPLATES.joinpath("site.css"), reports / "site.css")
     index = reports / "index.html"
     html = _ENV.get_template("index.html.j2").render(
-        title="Accueil", pages=pages, maps=maps, provenance=provenance, parameters={}, root=""
+        title="Accueil", sections=sections, maps=maps, tables=tables or [],
+        provenance=provenance, parameters={}, root="", search_key=search_key,
     )
     _write_text(index, html)
     return index
+
+
+def write_site(paths: Paths, jobs: list[NotebookJob], provenance: Provenance) -> Path:
+    """The index over every page that exists, grouped as pipeline.toml groups the notebooks."""
+    reports = paths.reports
+    sections: dict[str, list[Link]] = {}
+    searchable: set[str] = set()
+    for job in jobs:
+        if not (reports / job.page).exists():
+            continue  # never produced (its notebook failed): the run reported it
+        pdf = job.pdf_path if job.pdf_path and (reports / job.pdf_path).exists() else None
+        sections.setdefault(job.section, []).append(Link(job.title, job.page, pdf=pdf))
+        if "code" in job.parameters:
+            searchable.add(job.section)
+    return write_index(
+        reports,
+        [Section(title, links, title in searchable) for title, links in sections.items()],
+        map_links(reports),
+        provenance,
+        table_links(reports),
+    )
+
+
+def search_key(link: Link) -> str:
+    """What the index's search box matches: the title without accents or case, and the page name
+    (an INSEE code or SIREN for collectivity pages)."""
+    text = unicodedata.normalize("NFD", f"{link.title} {Path(link.href).stem}")
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def table_links(reports: Path) -> list[Link]:
+    """The tables notebooks wrote under reports/tables, by group: `<group>.xlsx` (a sheet per
+    table) and `<group>__<table>.csv`."""
+    groups: dict[str, list[Path]] = {}
+    for csv in sorted((reports / "tables").glob("*.csv")):
+        group, _, _ = csv.stem.partition("__")
+        groups.setdefault(group, []).append(csv)
+    links = []
+    for group, csvs in groups.items():
+        xlsx = reports / "tables" / f"{group}.xlsx"
+        links.append(Link(
+            group.replace("_", " "), f"tables/{csvs[0].name}",
+            xlsx=f"tables/{xlsx.name}" if xlsx.exists() else None,
+            csv=tuple((c.stem.partition("__")[2] or c.stem, f"tables/{c.name}") for c in csvs),
+        ))
+    return links
+
+
+def shown_parameters(parameters: dict) -> dict:
+    """The parameters a page's footer states: those of the study, not the runner's paths."""
+    return {k: v for k, v in parameters.items() if k not in PATH_PARAMETERS}
 
 
 def map_links(reports: Path) -> list[Link]:

@@ -33,3 +33,10 @@ def french_table(
         .set_caption(caption)
         .set_properties(subset=numeric, **{"text-align": "right"})
     )
+
+
+def described_table(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> Styler:
+    """A table that carries its French headers, note and source in `attrs` (as the edition
+    statistics do), styled for a report with the note and the source as its caption."""
+    caption = " ".join(part for part in (frame.attrs.get("note"), frame.attrs.get("source")) if part)
+    return french_table(frame, frame.attrs.get("headers", {}), caption, decimals)

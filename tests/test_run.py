@@ -1,7 +1,12 @@
-"""`palmares run` end to end on the real reference, in a throw-away project root."""
+"""`palmares run` end to end on the real data, in a throw-away project root.
+
+The root runs the project's own pipeline.toml, cut with `only` to two editions and two
+collectivities so that the suite stays quick; every notebook runs at least once.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -11,6 +16,10 @@ import pytest
 from conftest import palmares
 
 from pipeline.config import DEFAULT_ROOT, Paths
+from pipeline.run_config import CONFIG_NAME
+
+EDITIONS = [2021, 2024]
+COLLECTIVITIES = ["38185", "59350"]  # Grenoble, Lille
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +27,11 @@ def project(tmp_path_factory) -> Paths:
     paths = Paths(tmp_path_factory.mktemp("project"))
     shutil.copytree(DEFAULT_ROOT / "data" / "raw", paths.raw)
     shutil.copytree(DEFAULT_ROOT / "notebooks", paths.notebooks)
+    config = (DEFAULT_ROOT / CONFIG_NAME).read_text("utf-8")
+    for name, values in (("edition", EDITIONS), ("collectivity", COLLECTIVITIES)):
+        config = re.sub(f'^for_each = "{name}"$', f'\\g<0>\nonly = {json.dumps(values)}', config,
+                        flags=re.MULTILINE)
+    (paths.root / CONFIG_NAME).write_text(config, "utf-8")
     return paths
 
 
@@ -30,7 +44,8 @@ def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, fir
     assert first_run.returncode == 0, first_run.stderr
     assert "built and cached GeoParquet" in first_run.stdout
     for step in ("[1/7] reference", "[2/7] palmares: 245 rows read", "[3/7] illectronism",
-                 "[4/7] warehouse", "[5/7] geometry", "[7/7] site"):
+                 "[4/7] warehouse", "[5/7] geometry", "[6/7] notebooks: 8 executed, 0 up to date",
+                 "[7/7] site"):
         assert step in first_run.stdout
     index = (project.reports / "index.html").read_text("utf-8")
     assert 'href="overview.html"' in index
@@ -44,10 +59,82 @@ def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, fir
     assert (project.reports / "maps" / "communes_par_departement.png").stat().st_size > 50_000
 
 
-def test_second_run_reuses_the_geometry_cache(project, first_run):
-    second = palmares(project, "run")
+def test_every_page_is_written_offline_with_its_provenance(project, first_run):
+    assert first_run.returncode == 0, first_run.stderr
+    pages = sorted(project.reports.rglob("*.html"))
+    expected = {"index.html", "overview.html", "continuite.html", "geographie.html",
+                "illectronisme.html", *(f"editions/{e}.html" for e in EDITIONS),
+                *(f"collectivites/{c}.html" for c in COLLECTIVITIES)}
+    assert {str(page.relative_to(project.reports)) for page in pages} == expected
+    for page in pages:
+        html = page.read_text("utf-8")
+        assert not re.search(r'(src|href)="(https?:)?//', html), page  # no CDN, no remote image
+        assert "Provenance" in html and "COG 2026" in html, page
+        assert "data/raw/palmares/laureates.csv" in html, page  # data file hashes in the footer
+    assert "edition = 2024" in (project.reports / "editions" / "2024.html").read_text("utf-8")
+    for edition in EDITIONS:
+        pdf = project.reports / "pdf" / "editions" / f"{edition}.pdf"
+        assert pdf.read_bytes().startswith(b"%PDF"), pdf
+    tables = list((project.reports / "tables").glob("*__*.csv"))
+    assert {t.name for t in tables} >= {f"edition_{e}__levels.csv" for e in EDITIONS}
+    assert all((t.parent / f"{t.name.split('__')[0]}.xlsx").exists() for t in tables)
+    index = (project.reports / "index.html").read_text("utf-8")
+    assert 'href="tables/edition_2024.xlsx"' in index and 'href="tables/edition_2024__levels.csv"' in index
+
+
+def test_a_second_run_with_no_change_executes_nothing(project, first_run):
+    second = palmares(project, "run", "--explain")
     assert second.returncode == 0, second.stderr
-    assert "reused cached GeoParquet" in second.stdout
+    assert "[1/3] build: warehouse and geometry cache up to date" in second.stdout
+    assert "[2/3] notebooks: 0 executed" in second.stdout
+    assert "skip  collectivites/38185.html: up to date" in second.stdout
+    rebuilt = palmares(project, "build")
+    assert "reused cached GeoParquet" in rebuilt.stdout
+    third = palmares(project, "run", "--explain")  # same content rebuilt: still nothing to do
+    assert "0 executed" in third.stdout, third.stdout
+
+
+def test_touching_a_notebook_reruns_only_its_parameter_sets(project, first_run):
+    (project.notebooks / "edition.ipynb").touch()
+    rerun = palmares(project, "run", "--explain")
+    assert rerun.returncode == 0, rerun.stderr
+    assert "2 executed" in rerun.stdout
+    for edition in EDITIONS:
+        assert f"run   editions/{edition}.html: notebook edition.ipynb touched" in rerun.stdout
+    assert "skip  overview.html: up to date" in rerun.stdout
+
+
+def test_the_site_works_in_a_real_browser(project, first_run):
+    """Debian's chromium driven by playwright: no console error, the search finds a commune,
+    map images are displayed."""
+    from playwright.sync_api import sync_playwright
+
+    browser_path = shutil.which("chromium")
+    assert browser_path, "chromium is missing: `make test` installs Debian's package"
+    errors: list[str] = []
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto((project.reports / "index.html").as_uri())
+        page.fill("#recherche", "grenoble")
+        visible = page.locator("#collectivites li:visible")
+        assert visible.count() == 1
+        assert page.locator("#resultats").inner_text() == "1 collectivité"
+        page.fill("#recherche", "59350")  # an INSEE code finds Lille
+        assert visible.all_inner_texts() == ["Lille (59)"]
+        visible.locator("a").click()
+        assert page.url.endswith("collectivites/59350.html")
+        assert "Lille" in page.locator("h1").first.inner_text()
+        page.goto((project.reports / "index.html").as_uri())
+        maps = page.locator(".maps img")
+        assert maps.count() >= 1
+        maps.first.scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelector('.maps img').complete")
+        assert maps.first.evaluate("img => img.naturalWidth") > 100
+        browser.close()
+    assert errors == []
 
 
 def test_every_shared_row_is_resolved_or_quarantined_with_a_reason(project, first_run):
@@ -76,3 +163,32 @@ def test_check_reports_files_coverage_and_claims(project, first_run):
     assert report.returncode == 0, report.stderr
     assert "data/raw/palmares/laureates.csv   245" in report.stdout
     assert "Coverage per edition" in report.stdout and "Press claims" in report.stdout
+
+
+def _shown_outputs(notebook) -> list:
+    """Text and HTML outputs of the study's own cells (papermill's injected cell left out), the
+    random ids pandas gives each styled table made equal."""
+    shown = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            text = output.get("text") or data.get("text/html") or data.get("text/plain")
+            shown.append(re.sub(r"T_[0-9a-f]{5}", "T_", str(text)))
+    return shown
+
+
+def test_a_notebook_run_by_hand_gives_the_pipeline_result(project, first_run):
+    """From notebooks/, with the defaults of its parameters cell, as in JupyterLab."""
+    import nbformat
+
+    from pipeline.run_config import NotebookJob
+    from pipeline.runner import execute
+
+    source = project.notebooks / "collectivity.ipynb"
+    by_hand = execute(NotebookJob("collectivity", source, "", "by_hand.html", ""),
+                      project.root / "by_hand.ipynb", cwd=project.notebooks)
+    pipeline = nbformat.read(project.reports / "notebooks" / "collectivites" / "38185.ipynb", 4)
+    assert _shown_outputs(by_hand) == _shown_outputs(pipeline)
+    assert any("Grenoble" in str(output) for output in _shown_outputs(by_hand))

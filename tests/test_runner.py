@@ -5,7 +5,8 @@ import re
 import nbformat
 import pytest
 
-from pipeline.runner import NotebookFailed, NotebookJob, execute, render_body
+from pipeline.run_config import NotebookJob
+from pipeline.runner import NotebookFailed, execute, render_body
 
 
 def write_notebook(path, *sources):
@@ -20,7 +21,7 @@ def write_notebook(path, *sources):
 
 def test_parameters_are_injected_and_code_is_hidden(tmp_path):
     source = write_notebook(tmp_path / "n.ipynb", "secret_code_marker = 1\nprint('édition', edition)")
-    job = NotebookJob("n", source, "Titre", {"edition": 2024})
+    job = NotebookJob("n", source, "Titre", "n.html", "Études", {"edition": 2024})
     executed = execute(job, tmp_path / "out" / "n.ipynb", cwd=tmp_path)
     html = render_body(executed)
     assert "édition 2024" in html
@@ -33,7 +34,8 @@ def test_parameters_are_injected_and_code_is_hidden(tmp_path):
 def test_a_failing_cell_is_named(tmp_path):
     source = write_notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('données absentes')")
     with pytest.raises(NotebookFailed) as failure:
-        execute(NotebookJob("bad", source, "Mauvais"), tmp_path / "bad.out.ipynb", cwd=tmp_path)
+        execute(NotebookJob("bad", source, "Mauvais", "bad.html", "Études"), tmp_path / "bad.out.ipynb",
+                cwd=tmp_path)
     assert failure.value.cell == 3
     assert "ValueError: données absentes" in str(failure.value)
     assert "bad.ipynb" in str(failure.value)

@@ -2,7 +2,7 @@
 
 import re
 
-from pipeline.site import Link, Provenance, map_links, write_index, write_page
+from pipeline.site import Link, Provenance, Section, map_links, write_index, write_page
 
 PROVENANCE = Provenance(
     git_commit="abc123",
@@ -26,14 +26,20 @@ def test_page_has_provenance_footer_and_relative_stylesheet(tmp_path):
 
 def test_text_from_inputs_is_escaped(tmp_path):
     hostile = Link('<script>alert("x")</script>', "a.html", "description <b>")
-    index = write_index(tmp_path, [hostile], [], PROVENANCE).read_text("utf-8")
-    assert "<script>" not in index
-    assert "&lt;script&gt;" in index
+    sections = [Section("Études", [hostile]), Section("Collectivités <i>", [hostile], searchable=True)]
+    index = write_index(tmp_path, sections, [], PROVENANCE).read_text("utf-8")
+    assert '<script>alert' not in index
+    # the title in both lists, and in the search key of the searchable one
+    assert index.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") == 3
+    assert "Collectivités &lt;i&gt;" in index and "description &lt;b&gt;" in index
 
 
 def test_pages_load_nothing_from_the_network(tmp_path):
-    index = write_index(tmp_path, [Link("Vue d'ensemble", "overview.html")],
-                        [Link("Carte", "maps/x.png")], PROVENANCE).read_text("utf-8")
+    sections = [Section("Études", [Link("Vue d'ensemble", "overview.html")]),
+                Section("Collectivités", [Link("Grenoble (38)", "collectivites/38185.html")], True)]
+    index = write_index(tmp_path, sections, [Link("Carte", "maps/x.png")], PROVENANCE,
+                        [Link("edition 2024", "tables/edition_2024__levels.csv", xlsx="tables/edition_2024.xlsx",
+                              csv=(("levels", "tables/edition_2024__levels.csv"),))]).read_text("utf-8")
     assert (tmp_path / "site.css").exists()
     assert not re.search(r'(src|href)="(https?:)?//', index)
 

@@ -353,9 +353,12 @@ class _Prepared:
             self.claims_text = "not used"
 
     def __enter__(self):
-        (self.progress_bar,) = self.con.execute(
-            "SELECT current_setting('enable_progress_bar')").fetchone()
-        self.con.execute("SET enable_progress_bar = false")
+        # Set only when on: in Jupyter, DuckDB refuses any change of it without ipywidgets.
+        # fetchall, not fetchone: DuckDB refuses `register` while a result is still open.
+        [(self.progress_bar,)] = self.con.execute(
+            "SELECT current_setting('enable_progress_bar')").fetchall()
+        if self.progress_bar:
+            self.con.execute("SET enable_progress_bar = false").fetchall()
         self.con.register(self.names["cov"], self.coverage[["edition", "scope", "complete"]])
         self.con.register(self.names["claims"], self.claim_cells[["code", "edition", "cmask"]])
         return self
@@ -363,7 +366,8 @@ class _Prepared:
     def __exit__(self, *exc):
         for name in self.names.values():
             self.con.unregister(name)
-        self.con.execute(f"SET enable_progress_bar = {bool(self.progress_bar)}")
+        if self.progress_bar:
+            self.con.execute("SET enable_progress_bar = true")
 
     def sql(self, tail: str) -> str:
         return _GRID_SQL.format(cov=self.names["cov"], claims=self.names["claims"],
@@ -1020,7 +1024,7 @@ def retention(
     spells = retention_spells(con, min_level, coverage, claims, ten_published)
     excluded = int(spells["cohort"].isna().sum())
     usable = spells[spells["cohort"].notna()]
-    groups = [("all", usable)] if pooled else list(usable.groupby("cohort"))
+    groups = [] if usable.empty else [("all", usable)] if pooled else list(usable.groupby("cohort"))
     tables = []
     for cohort, group in groups:
         table = _life_table(group["duration"].to_numpy(), group["event"].to_numpy())

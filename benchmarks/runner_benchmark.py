@@ -1,0 +1,106 @@
+"""`palmares run`'s notebook runner vs the straightforward papermill + nbconvert CLI loop, in one run.
+
+    .venv/bin/python benchmarks/runner_benchmark.py [--editions 4] [--collectivities 12]
+
+Both execute the same notebooks with the same parameter sets on the same warehouse (built once
+from the committed data/raw in a throw-away root): `overview`, `continuity`, `geography`,
+`illectronism`, `edition` for the last N editions held and `collectivity` for the first M
+labelled collectivities.
+
+- Ours: `pipeline.run.run` (papermill API in one process, parallel kernels as pipeline.toml
+  sets, pages rendered in-process), cold (--force), then again with no change.
+- Straightforward, per notebook and parameter set, sequentially: `papermill IN OUT -p ...` then
+  `jupyter nbconvert --to html --no-input OUT` (each a new Python process), which is what a
+  user would script; it has no notion of "no change", so it redoes everything each time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pipeline import notebook_jobs, run_config
+from pipeline.config import DEFAULT_ROOT, Paths
+from pipeline.run import BUILD_STEPS, Progress, build, run
+from pipeline.warehouse import build_lock, connect_read_only
+
+
+def benchmark_config(paths: Paths, editions: int, collectivities: int) -> None:
+    """The project's pipeline.toml with `only` cutting the editions and collectivities."""
+    with connect_read_only(paths) as con:
+        held = [e for (e, ) in con.execute("SELECT DISTINCT edition FROM laureates ORDER BY 1").fetchall()]
+        codes = [c for (c, ) in con.execute("SELECT DISTINCT code FROM laureates ORDER BY 1").fetchall()]
+    text = (DEFAULT_ROOT / run_config.CONFIG_NAME).read_text("utf-8")
+    for name, values in (("edition", held[-editions:]), ("collectivity", codes[:collectivities])):
+        text = re.sub(f'^for_each = "{name}"$', f'\\g<0>\nonly = {json.dumps(values)}', text,
+                      flags=re.MULTILINE)
+    (paths.root / run_config.CONFIG_NAME).write_text(text, "utf-8")
+
+
+def straightforward(paths: Paths, out: Path) -> float:
+    """papermill then nbconvert, one CLI call each, per job, one after the other."""
+    config = run_config.read_config(paths.root / run_config.CONFIG_NAME)
+    with connect_read_only(paths) as con:
+        jobs = run_config.expand(config, paths.notebooks, con, notebook_jobs.notebook_paths(paths),
+                                 paths.root / run_config.CONFIG_NAME)
+    bin_dir = Path(sys.executable).parent
+    started = time.perf_counter()
+    for number, job in enumerate(jobs):
+        executed = out / f"{number}-{job.notebook}.ipynb"
+        arguments = [str(bin_dir / "papermill"), str(job.source), str(executed), "--cwd", str(paths.notebooks)]
+        for name, value in job.parameters.items():
+            arguments += ["-p" if not isinstance(value, (bool, list)) else "-y", name,
+                          str(value).lower() if isinstance(value, bool) else str(value)]
+        subprocess.run(arguments, check=True, capture_output=True)
+        subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input",
+                        str(executed)], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--editions", type=int, default=4)
+    parser.add_argument("--collectivities", type=int, default=12)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="runner-bench-") as tmp:
+        paths = Paths(Path(tmp))
+        (paths.root / "data").mkdir()
+        shutil.copytree(DEFAULT_ROOT / "data" / "raw", paths.raw)
+        shutil.copytree(DEFAULT_ROOT / "notebooks", paths.notebooks)
+        os.environ["PALMARES_ROOT"] = str(paths.root)
+        with build_lock(paths):  # warehouse and geometry cache, as `make run` leaves them
+            build(paths, Progress(BUILD_STEPS, report=lambda line: None))
+        benchmark_config(paths, args.editions, args.collectivities)
+        run(paths, report=lambda line: None)  # once, so both sides start with warm disk caches
+
+        started = time.perf_counter()
+        outcome = run(paths, report=lambda line: None, force=True)
+        ours_cold = time.perf_counter() - started
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pipeline.cli", "run"], check=True, capture_output=True)
+        ours_unchanged = time.perf_counter() - started
+        jobs = len(outcome.executed)
+
+        out = paths.root / "straightforward"
+        out.mkdir()
+        naive = straightforward(paths, out)
+
+    print(f"{jobs} notebook runs (4 studies, {args.editions} editions, {args.collectivities} collectivities)")
+    print(f"ours, cold (--force, incl. warehouse rebuild): {ours_cold:7.1f} s")
+    print(f"ours, no change (whole `palmares run`):        {ours_unchanged:7.2f} s")
+    print(f"papermill + nbconvert CLI, sequential:         {naive:7.1f} s")
+    print(f"ratio cold: {naive / ours_cold:.1f}x   ratio no change: {naive / ours_unchanged:.0f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""One collectivity's history in the label, for its "look up my commune" page.
+
+Everything the warehouse holds about one INSEE code or SIREN: each palmarès row with its level,
+distinction and source; the press claims about it and how they check; the rows set aside that
+may be about it (homonyms without a département). Kept light: the page runs once per labelled
+collectivity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from pipeline.formatting import format_fr
+
+HISTORY_HEADERS = {"edition": "Édition", "level": "Niveau", "name": "Nom publié",
+                   "distinction": "Distinction", "source_url": "Source", "quote": "Citation"}
+CLAIM_HEADERS = {"stated_in_year": "Année", "claim_text": "Affirmation", "check": "Vérification",
+                 "source_url": "Source"}
+SET_ASIDE_HEADERS = {"edition": "Édition", "name": "Nom publié", "level": "Niveau", "reason": "Raison"}
+CHECKS = {"consistent": "cohérente avec le palmarès", "contradicted": "contredite par le palmarès",
+          "not_checkable": "invérifiable avec nos données", "unresolved": "collectivité non identifiée"}
+KINDS = {"commune": "commune", "delegated": "commune déléguée", "associated": "commune associée",
+         "arrondissement": "arrondissement municipal"}
+
+
+@dataclass
+class Card:
+    code: str
+    name: str
+    heading: str  # Markdown: title and one paragraph
+    history: pd.DataFrame
+    claims: pd.DataFrame
+    set_aside: pd.DataFrame
+    editions: list[int]  # every label year, for the chart's axis
+    source: str  # caption of every table
+
+
+class UnknownCollectivity(ValueError):
+    """The code is neither a commune nor an EPCI of the reference."""
+
+
+def level_text(level) -> str:
+    if pd.isna(level):
+        return "niveau non publié"
+    return "mention" if int(level) == 0 else f"{int(level)} @"
+
+
+def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
+    """What the warehouse holds about the commune or EPCI `code`."""
+    commune = con.execute(
+        """SELECT c.name, c.commune_kind, c.departement_code, d.name, c.population, e.name
+           FROM commune c JOIN departement d USING (departement_code)
+           LEFT JOIN epci_member m USING (commune_code) LEFT JOIN epci e USING (epci_siren)
+           WHERE c.commune_code = ? ORDER BY c.commune_kind = 'commune' DESC LIMIT 1""", [code]).fetchone()
+    epci = con.execute("SELECT name, epci_kind, population FROM epci WHERE epci_siren = ?", [code]).fetchone()
+    if commune is None and epci is None:
+        raise UnknownCollectivity(f"{code!r} is neither a commune (INSEE code) nor an EPCI (SIREN) "
+                                  "of the reference")
+    if commune is not None:
+        name, kind, dep_code, dep_name, population, epci_name = commune
+        where = f"{KINDS.get(kind, kind)} ({dep_name}, {dep_code}), code INSEE {code}"
+        where += f", {format_fr(population)} habitants" if pd.notna(population) else ""
+        where += f", membre de : {epci_name}" if epci_name else ""
+    else:
+        name, kind, population = epci
+        where = f"intercommunalité ({kind}), SIREN {code}, {format_fr(population)} habitants"
+    history = con.execute(
+        """SELECT edition, arobases, name, distinction, source_url, quote
+           FROM laureates WHERE code = ? ORDER BY edition, source_row""", [code]).df()
+    history.insert(1, "level", history.pop("arobases").map(level_text))
+    history = history.fillna({"distinction": "", "quote": "", "source_url": ""})
+    claims = con.execute(
+        """SELECT stated_in_year, claim_text, check_status, source_url FROM claim
+           WHERE code = ? ORDER BY stated_in_year, source_row""", [code]).df()
+    claims.insert(2, "check", claims.pop("check_status").map(CHECKS))
+    set_aside = con.execute(
+        """SELECT edition, name, arobases, reason FROM quarantine
+           WHERE list_contains(candidates, ?) ORDER BY edition""", [code]).df()
+    set_aside.insert(2, "level", set_aside.pop("arobases").map(level_text))
+    editions = [year for (year,) in con.execute("SELECT label_year FROM edition ORDER BY 1").fetchall()]
+    labelled = sorted(set(history["edition"]))
+    summary = (f"Labellisée dans **{len(labelled)}** édition(s) de nos données"
+               + (f" ({labelled[0]}–{labelled[-1]})" if labelled else "")
+               + (f", meilleur niveau connu : {level_text(history['level'].map(_level_number).max())}"
+                  if history["level"].map(_level_number).notna().any() else "") + ".")
+    cog = dict(con.execute("SELECT key, value FROM build_info").fetchall()).get("cog_year", "")
+    return Card(
+        code=code, name=name,
+        heading=f"# {name}\n\n{where[0].upper()}{where[1:]}.\n\n{summary}",
+        history=history.astype({"edition": str}), claims=claims.astype({"stated_in_year": str}),
+        set_aside=set_aside.astype({"edition": str}), editions=editions,
+        source=("Sources : palmarès rassemblé par le projet (data/raw/palmares, la source de chaque "
+                f"ligne est citée) ; INSEE, COG {cog}."),
+    )
+
+
+def _level_number(text: str):
+    if text == "mention":
+        return 0
+    return int(text.split()[0]) if text and text[0].isdigit() else pd.NA
+
+
+def levels_figure(card: Card):
+    """Level per edition held (a dot per edition; none where the edition is not in our data)."""
+    import matplotlib.pyplot as plt
+
+    levels = card.history.assign(value=card.history["level"].map(_level_number))
+    known = levels.dropna(subset=["value"])
+    unstated = levels[levels["value"].isna()]
+    figure, axis = plt.subplots(figsize=(8, 2.6))
+    axis.plot(known["edition"].astype(int), known["value"].astype(int), "o", color="#1f3b63",
+              markersize=8, label="niveau publié")
+    axis.plot(unstated["edition"].astype(int), [5.6] * len(unstated), "s", color="#999999",
+              markersize=6, label="labellisée, niveau non publié")
+    axis.set_xlim(card.editions[0] - 0.5, card.editions[-1] + 0.5)
+    axis.set_ylim(-0.5, 6)
+    axis.set_yticks(range(6), ["mention", "1 @", "2 @", "3 @", "4 @", "5 @"])
+    axis.set_title(f"{card.name} : niveaux connus par édition (palmarès partiel)", fontsize=10)
+    axis.grid(axis="x", alpha=0.3)
+    axis.legend(fontsize=7, loc="lower left", frameon=False)
+    figure.tight_layout()
+    return figure

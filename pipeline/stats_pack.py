@@ -1,0 +1,204 @@
+"""The jury chair's statistics pack for one edition: XLSX, CSV, Markdown and a printable PDF.
+
+The tables come from `pipeline.analysis.edition_stats` (the `edition` notebook shows the same
+ones). The pack is written into a temporary folder renamed over the previous one, so a crash
+never leaves half a pack; the CSVs (English column names, one file per table) are for
+machines, the XLSX (French headers and number formats, a sheet per table, the note and the
+source above each table) and the PDF for people.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline.analysis import edition_stats
+from pipeline.formatting import format_fr
+
+FORMATS = ("xlsx", "csv", "md", "pdf")
+#: Sheet names: 31 characters at most in Excel.
+SHEETS = {
+    "levels": "Niveaux", "kinds": "Catégories", "regions": "Régions", "departements": "Départements",
+    "population_classes": "Tailles", "transitions": "Transitions", "ten": "TEN",
+    "mentions": "Mentions", "population": "Population", "coverage": "Couverture",
+}
+_TEMPLATES = resources.files("pipeline").joinpath("templates")
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, group: str) -> None:
+    """Write a report's tables: `<group>.xlsx` (a sheet per table) and `<group>__<table>.csv`
+    into out_dir, each file atomically (the site lists them by group)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        _atomic(out_dir / f"{group}__{name}.csv", lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
+    _atomic(out_dir / f"{group}.xlsx", lambda tmp: write_xlsx(tables, tmp))
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    """One sheet per table: title, note and source above French headers, numbers with
+    thousands separators (shown in the reader's locale: 1 234 in French Excel)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, frame in tables.items():
+        sheet = book.create_sheet(SHEETS.get(name, name)[:31])
+        headers = frame.attrs.get("headers", {})
+        sheet.append([frame.attrs.get("title", name)])
+        sheet["A1"].font = Font(bold=True, size=13)
+        for text in (frame.attrs.get("note", ""), frame.attrs.get("source", "")):
+            sheet.append([text])
+            sheet.cell(sheet.max_row, 1).alignment = Alignment(wrap_text=False)
+        sheet.append([])
+        sheet.append([headers.get(column, column) for column in frame.columns])
+        header_row = sheet.max_row
+        for cell in sheet[header_row]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="EEF2F7")
+        for record in frame.itertuples(index=False):
+            sheet.append([None if _missing(value) else _plain(value) for value in record])
+        for position, column in enumerate(frame.columns, 1):
+            numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
+            decimals = column.endswith("_pct")
+            letter = sheet.cell(header_row, position).column_letter
+            for row in range(header_row + 1, sheet.max_row + 1):
+                if numeric:  # format codes are locale-neutral: French Excel shows 1 234,5
+                    sheet[f"{letter}{row}"].number_format = "#,##0.0" if decimals else "#,##0"
+            width = max([len(str(headers.get(column, column)))] +
+                        [len(str(v)) for v in frame[column].head(200)]) + 2
+            sheet.column_dimensions[letter].width = min(max(width, 8), 60)
+        sheet.freeze_panes = sheet.cell(header_row + 1, 1)
+    book.save(path)
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain(value):
+    """numpy scalars to Python ones, which openpyxl writes."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def markdown(tables: dict[str, pd.DataFrame], edition: int, summary: str) -> str:
+    """A summary for a newsletter or a press release: every table in Markdown, French numbers."""
+    lines = [f"# Label « Territoires, Villes et Villages Internet » : édition {edition}", "", summary, ""]
+    for frame in tables.values():
+        headers = frame.attrs.get("headers", {})
+        lines += [f"## {frame.attrs.get('title', '')}", ""]
+        rows = _cells(frame)
+        lines.append("| " + " | ".join(headers.get(c, c) for c in frame.columns) + " |")
+        lines.append("|" + "|".join("---:" if numeric else "---" for numeric in _numeric(frame)) + "|")
+        lines += ["| " + " | ".join(cell["text"].replace("|", "/") for cell in row) + " |" for row in rows]
+        lines += ["", f"*{frame.attrs.get('note', '')} {frame.attrs.get('source', '')}*", ""]
+    return "\n".join(lines)
+
+
+def _numeric(frame: pd.DataFrame) -> list[bool]:
+    return [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+            for c in frame.columns]
+
+
+def _cells(frame: pd.DataFrame) -> list[list[dict]]:
+    """Each value as French text, with whether it is a number (aligned right)."""
+    numeric = _numeric(frame)
+    rows = []
+    for record in frame.itertuples(index=False):
+        row = []
+        for value, is_number, column in zip(record, numeric, frame.columns, strict=True):
+            if is_number:
+                text = format_fr(value, 1 if column.endswith("_pct") else 0)
+            else:
+                text = "" if _missing(value) else str(value)
+            row.append({"text": text, "numeric": is_number})
+        rows.append(row)
+    return rows
+
+
+def write_pack(con: duckdb.DuckDBPyConnection, edition: int, out_dir: Path,
+               formats: Iterable[str] = FORMATS, geometry_dir: Path | None = None) -> list[Path]:
+    """Write the pack into `out_dir` (replaced as a whole); return the files written."""
+    formats = list(formats)
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown format(s) {sorted(unknown)}: choose among {', '.join(FORMATS)}")
+    tables = edition_stats.edition_tables(con, edition)
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}.tmp")
+    staging.mkdir()
+    try:
+        if "csv" in formats:
+            for name, frame in tables.items():
+                frame.to_csv(staging / f"{name}.csv", index=False)
+        if "xlsx" in formats:
+            write_xlsx(tables, staging / f"statistiques_{edition}.xlsx")
+        text = tables["levels"].attrs["note"]  # published total, held, which counts are complete
+        if "md" in formats:
+            (staging / f"statistiques_{edition}.md").write_text(markdown(tables, edition, text), "utf-8")
+        if "pdf" in formats:
+            _write_pdf(con, tables, edition, text, staging, geometry_dir)
+        if out_dir.exists():
+            retired = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}.old")
+            out_dir.rename(retired)
+            staging.rename(out_dir)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(out_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return sorted(path for path in out_dir.iterdir() if path.is_file())
+
+
+def _write_pdf(con, tables: dict[str, pd.DataFrame], edition: int, text: str, staging: Path,
+               geometry_dir: Path | None) -> None:
+    import jinja2
+
+    from pipeline.pdf import html_to_pdf
+
+    maps = []
+    if geometry_dir is not None:
+        import matplotlib.pyplot as plt
+
+        from pipeline import maps as map_module
+
+        for level, name in (("departement", "départements"), ("commune", "communes")):
+            out = staging / f"carte_{level}_{edition}.png"
+            figure = map_module.edition_map(con, geometry_dir, edition, level, out, dpi=200)
+            plt.close(figure)
+            maps.append({"src": out.name, "title": f"Lauréats {edition} par {name}" if level == "departement"
+                         else f"Lauréats {edition} : communes et intercommunalités"})
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = environment.from_string(_TEMPLATES.joinpath("stats_pack.html.j2").read_text("utf-8"))
+    build = dict(con.execute("SELECT key, value FROM build_info").fetchall())
+    html = template.render(
+        edition=edition, summary=text, maps=maps, build=build,
+        tables=[{"title": frame.attrs.get("title", name),
+                 "headers": [frame.attrs.get("headers", {}).get(c, c) for c in frame.columns],
+                 "rows": _cells(frame), "note": frame.attrs.get("note", ""),
+                 "source": frame.attrs.get("source", "")} for name, frame in tables.items()],
+    )
+    page = staging / f"statistiques_{edition}.html"
+    page.write_text(html, "utf-8")
+    html_to_pdf(page, staging / f"statistiques_{edition}.pdf")
+    page.unlink()
+
+
+def _atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}{path.suffix}")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
