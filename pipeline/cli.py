@@ -68,9 +68,15 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
                 paths, [(file, metadata) for file in files], reference_tables, rebuild)
         else:
             outcome = ingest.ingest(paths, files, rebuild)
+        unchanged = all(what == "unchanged" for what in outcome.values())
+        behind = unchanged and not main_job.warehouse_is_current(paths)
+        if behind:  # data/raw changed since the last build: an interrupted ingest, or a hand edit
+            rebuild()
     for name, what in outcome.items():
         print(f"{name}: {what}")
-    if all(what == "unchanged" for what in outcome.values()):
+    if behind:
+        print("The warehouse was behind data/raw (an interrupted run?): rebuilt.")
+    elif unchanged:
         print("Nothing changed; the warehouse was not rebuilt.")
     return 0
 

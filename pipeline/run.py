@@ -117,24 +117,33 @@ def build_tables(paths: Paths, progress: Progress) -> dict:
 
 
 def input_key(paths: Paths) -> str:
-    """Hash of what the warehouse is built from: every raw file and the pipeline's code."""
+    """Hash of what the warehouse is built from: every raw file and the pipeline's code.
+    Hidden files (temporary copies, an ingest's backup) are not inputs."""
     digest = hashlib.sha256(run_state.code_fingerprint().encode())
-    for path in sorted(p for p in paths.raw.rglob("*") if p.is_file()):
+    files = (p for p in paths.raw.rglob("*")
+             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(paths.raw).parts))
+    for path in sorted(files):
         digest.update(str(path.relative_to(paths.raw)).encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
-def is_built(paths: Paths) -> bool:
-    """True when the warehouse was built from the current inputs and the geometry cache is current."""
+def warehouse_is_current(paths: Paths) -> bool:
+    """True when the warehouse was built from the current raw files and code (a killed
+    ingest or build leaves it behind data/raw: then it is not)."""
     if not paths.warehouse.exists():
         return False
     try:
         with connect_read_only(paths) as con:
-            stored = con.execute("SELECT value FROM build_info WHERE key = 'input_key'").fetchone()
+            stored = con.execute("SELECT value FROM build_info WHERE key = 'input_key'").fetchall()
     except duckdb.Error:
         return False
-    if stored is None or stored[0] != input_key(paths):
+    return bool(stored) and stored[0][0] == input_key(paths)
+
+
+def is_built(paths: Paths) -> bool:
+    """True when the warehouse and the geometry cache are both current."""
+    if not warehouse_is_current(paths):
         return False
     from pipeline.sources import geometry  # geopandas: only needed when checking the cache
 
@@ -184,6 +193,7 @@ def _page_producer(paths: Paths) -> Callable[[run_config.NotebookJob], None]:
     from pipeline import pdf, runner
 
     provenance = site.read_provenance(paths)
+    site.install_stylesheet(paths.reports)
 
     def produce(job: run_config.NotebookJob) -> None:
         executed = runner.execute(job, paths.reports / job.executed, cwd=paths.notebooks)

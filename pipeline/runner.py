@@ -31,6 +31,12 @@ class LocalSocketKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = str(Path(tempfile.gettempdir()) / f"palmares-kernel-{uuid.uuid4().hex}")
 
+    async def _async_interrupt_kernel(self) -> None:
+        """No SIGINT at shutdown: the notebook has finished, and the signal only made ipykernel
+        print "KeyboardInterrupt caught in kernel" among the run's messages."""
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
+
 
 class NotebookFailed(Exception):
     """A notebook raised: says which notebook, which cell and what error."""

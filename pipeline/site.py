@@ -93,8 +93,7 @@ def write_page(
 def write_index(reports: Path, sections: list[Section], maps: list[Link], provenance: Provenance,
                 tables: list[Link] | None = None) -> Path:
     """Write reports/index.html and the stylesheet; return the index path."""
-    reports.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_TEMPLATES.joinpath("site.css"), reports / "site.css")
+    install_stylesheet(reports)
     index = reports / "index.html"
     html = _ENV.get_template("index.html.j2").render(
         title="Accueil", sections=sections, maps=maps, tables=tables or [],
@@ -102,6 +101,12 @@ def write_index(reports: Path, sections: list[Section], maps: list[Link], proven
     )
     _write_text(index, html)
     return index
+
+
+def install_stylesheet(reports: Path) -> None:
+    """reports/site.css, which every page links (and the PDFs printed from pages need)."""
+    reports.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_TEMPLATES.joinpath("site.css"), reports / "site.css")
 
 
 def write_site(paths: Paths, jobs: list[NotebookJob], provenance: Provenance) -> Path:
@@ -116,6 +121,8 @@ def write_site(paths: Paths, jobs: list[NotebookJob], provenance: Provenance) ->
         sections.setdefault(job.section, []).append(Link(job.title, job.page, pdf=pdf))
         if "code" in job.parameters:
             searchable.add(job.section)
+    for title in searchable:  # collectivities in alphabetical order, accents aside
+        sections[title].sort(key=search_key)
     return write_index(
         reports,
         [Section(title, links, title in searchable) for title, links in sections.items()],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -16,6 +17,27 @@ from pipeline.schema import schema_columns
 #: Tables the tiny reference leaves empty.
 OTHER_TABLES = ("edition_aggregate", "edition", "edition_conflict", "laureates", "quarantine",
                 "claim", "claim_fact", "illectronism")
+
+
+class NetworkBlocked(OSError):
+    """A test tried to open a network connection: the project must work offline."""
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Fail any Internet connection attempted in the test process; Unix sockets (Jupyter
+    kernels, browser pipes) stay allowed."""
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def guarded(method):
+        def call(self, address, *args):
+            if self.family in (socket.AF_INET, socket.AF_INET6):
+                raise NetworkBlocked(f"network connection attempted to {address!r}")
+            return method(self, address, *args)
+        return call
+
+    monkeypatch.setattr(socket.socket, "connect", guarded(connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded(connect_ex))
 
 
 def palmares(paths: Paths, *args: str) -> subprocess.CompletedProcess:

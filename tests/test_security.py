@@ -1,0 +1,107 @@
+"""Security: no network at run time, no user value formatted into SQL, input text escaped in
+every page, notebook parameters type-checked (tests/test_notebook_jobs.py)."""
+
+from __future__ import annotations
+
+import ast
+import socket
+from pathlib import Path
+
+import pytest
+from conftest import NetworkBlocked
+
+from pipeline import site
+from pipeline.config import DEFAULT_ROOT
+
+#: Every expression formatted into SQL text in pipeline/, with why it cannot carry input.
+#: A new one fails the test below until it is reviewed and added here (or made a parameter).
+REVIEWED_SQL_FORMATTING = {
+    "pipeline/analysis/continuity.py": {
+        "', '.join((f'({expr}) AS {name}' for name, expr in cum.items()))": "SQL fragments written in the module",
+        "', '.join((f'count_if((bits & {level_bit(lv)}) <> 0) AS \"{scope}\"' for scope, lv in LEVEL_SCOPES.items()))":
+            "integers and scope names from module constants",
+        "TEN_SQL": "module constant", "bits": "integer computed from levels", "cmp": "module constant",
+        "expr": "module constant", "level_bit(lv)": "integer", "level_selects": "built from constants",
+        "name": "module constant", "rel": "module constant", "scope": "module constant",
+        "ten_values": "int() of each published TEN count",
+        "<_PAIRS_SQL + ...>": "module constant", "<_TABLE_SQL.format(...)>": "module constants",
+        "<self.sql(...)>": "module constants", "<tail>": "module constants",
+    },
+    "pipeline/analysis/edition_stats.py": {"<PLACED_LAUREATES_SQL>": "module constant; edition is a parameter"},
+    "pipeline/analysis/illectronism.py": {
+        "' AND '.join(conditions)": "column names from the code; values are parameters",
+        "where": "a constant clause; the indicator is a parameter",
+    },
+    "pipeline/maps.py": {"key": "column name from a fixed mapping", "table": "table name from a fixed mapping"},
+    "pipeline/run_config.py": {"<'WITH held AS ...>": "module constants"},
+    "pipeline/run_state.py": {"name": "table names read from DuckDB's catalogue"},
+    "pipeline/schema.py": {"<SCHEMA_SQL>": "schema.sql, part of the package"},
+    "pipeline/site.py": {"', '.join(columns)": "column names written in the code"},
+    "pipeline/synthetic.py": {"<SCHEMA_SQL>": "schema.sql", "table": "table names from schema.sql"},
+    "pipeline/warehouse.py": {
+        "', '.join(columns)": "column names from DESCRIBE of a schema table", "<SCHEMA_SQL>": "schema.sql",
+        "name": "table names from schema.sql", "table": "checked against schema.sql's tables first",
+    },
+}
+
+
+def formatted_sql(path: Path) -> set[str]:
+    """Expressions interpolated into the SQL text of `.execute(`, `.sql(` and `.df(` calls;
+    SQL built elsewhere and passed as a variable or a concatenation is listed as `<...>`."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("execute", "sql", "df") and node.args):
+            continue
+        if ast.unparse(node.func.value) in ("runner", "notebook_jobs"):  # they run notebooks
+            continue
+        text = node.args[0]
+        if isinstance(text, ast.JoinedStr):
+            found |= {ast.unparse(part.value) for part in ast.walk(text) if isinstance(part, ast.FormattedValue)}
+        elif isinstance(text, (ast.Name, ast.Attribute)):
+            found.add(f"<{ast.unparse(text)}>")
+        elif isinstance(text, ast.Call):
+            found.add(f"<{ast.unparse(text.func)}(...)>")
+        elif isinstance(text, ast.BinOp):
+            found.add(f"<{ast.unparse(text)[:14]}...>" if not isinstance(text.left, ast.Name)
+                      else f"<{ast.unparse(text.left)} + ...>")
+    return found
+
+
+def test_no_input_value_is_formatted_into_sql():
+    unreviewed = {}
+    for path in sorted((DEFAULT_ROOT / "pipeline").rglob("*.py")):
+        relative = str(path.relative_to(DEFAULT_ROOT))
+        new = formatted_sql(path) - set(REVIEWED_SQL_FORMATTING.get(relative, {}))
+        if new:
+            unreviewed[relative] = sorted(new)
+    assert unreviewed == {}, "SQL text formatted from expressions nobody reviewed: pass values as parameters"
+
+
+def test_the_sql_scan_sees_a_formatted_value(tmp_path):
+    unsafe = tmp_path / "unsafe.py"
+    unsafe.write_text('def f(con, name):\n    return con.execute(f"SELECT * FROM laureates WHERE name = \'{name}\'")\n')
+    assert formatted_sql(unsafe) == {"name"}
+
+
+def test_network_connections_fail_in_tests():
+    with pytest.raises(NetworkBlocked, match="network connection attempted"):
+        socket.create_connection(("127.0.0.1", 9), timeout=1)
+    with socket.socket(socket.AF_UNIX) as local:  # kernels talk over Unix sockets: allowed
+        with pytest.raises(OSError) as refused:
+            local.connect("/nonexistent/palmares.sock")
+        assert not isinstance(refused.value, NetworkBlocked)
+
+
+def test_input_text_is_escaped_on_every_page(tmp_path):
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    provenance = site.Provenance(hostile, "2026", hostile, [
+        {"path": hostile, "sha256": "0" * 64, "licence": hostile, "url": hostile, "derived_from": None}])
+    page = site.write_page(tmp_path, "collectivites/x.html", hostile, "<p>corps</p>", provenance,
+                           {"code": hostile}).read_text("utf-8")
+    index = site.write_index(tmp_path, [site.Section(hostile, [site.Link(hostile, "a.html", hostile)], True)],
+                             [site.Link(hostile, "maps/x.png")], provenance,
+                             [site.Link(hostile, "t.csv", csv=((hostile, "t.csv"),))]).read_text("utf-8")
+    for html in (page, index):
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
