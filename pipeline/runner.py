@@ -26,16 +26,29 @@ class LocalSocketKernelManager(AsyncKernelManager):
     about plain-text TCP on every run; jupyter_client removes the socket files at shutdown.
     """
 
+    working_dir: str | None = None  # where the kernel starts (see `kernel_manager_in`)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.transport = "ipc"
         self.ip = str(Path(tempfile.gettempdir()) / f"palmares-kernel-{uuid.uuid4().hex}")
+
+    async def start_kernel(self, **kw) -> None:
+        if self.working_dir is not None:
+            kw.setdefault("cwd", self.working_dir)
+        await super().start_kernel(**kw)
 
     async def _async_interrupt_kernel(self) -> None:
         """No SIGINT at shutdown: the notebook has finished, and the signal only made ipykernel
         print "KeyboardInterrupt caught in kernel" among the run's messages."""
         if not self.shutting_down:
             await super()._async_interrupt_kernel()
+
+
+def kernel_manager_in(cwd: Path) -> type[LocalSocketKernelManager]:
+    """A kernel manager starting its kernel in `cwd`. papermill's own `cwd` changes the whole
+    process's directory, which parallel runs in threads would race on."""
+    return type("LocalSocketKernelManagerIn", (LocalSocketKernelManager,), {"working_dir": str(cwd)})
 
 
 class NotebookFailed(Exception):
@@ -67,8 +80,7 @@ def execute(job: NotebookJob, executed_path: Path, cwd: Path) -> nbformat.Notebo
             parameters=job.parameters,
             kernel_name="python3",
             progress_bar=False,
-            cwd=str(cwd),
-            kernel_manager_class=LocalSocketKernelManager,
+            kernel_manager_class=kernel_manager_in(cwd),
         )
     except papermill.PapermillExecutionError as exc:
         partial.replace(failed)

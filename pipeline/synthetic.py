@@ -7,6 +7,12 @@ edition to the next about 70 % of the time, 85 % at 5 @; otherwise one level up 
 With `participation` below 1 collectivities also leave and come back (exit 25 % an edition,
 entries balanced to keep that share labelled), so that streaks, gaps and returns occur.
 
+Calibrated mode (`calibrated_on` = the real `edition` table): each edition has its published
+number of laureates (interpolated where unpublished) and, where every level count is
+published, its published distribution of levels; RENEWED of each list is carried over from the
+previous edition and RETURNS of the newcomers are former laureates (both assumptions, stated
+below).
+
 Every row is flagged: `source_file` and `source_url` are `synthetic://...`, `resolution_method`
 is `synthetic`, `note` says SYNTHETIC, and the `laureates` and `edition` tables of the
 database get an extra `is_synthetic` column (TRUE); `build_info` has `synthetic = true`. The
@@ -94,6 +100,69 @@ def generate_levels(n: int, seed: int = 2026, participation: float = 1.0,
     return out
 
 
+#: Calibrated mode: share of an edition's list renewed from the one before (assumption: the
+#: association publishes no renewal rate; the press describes most laureates as renewals) and
+#: share of the newcomers that are returns of former laureates (assumption).
+RENEWED, RETURNS = 0.75, 0.2
+
+
+def published_targets(edition: pd.DataFrame, editions: tuple[int, ...] = EDITIONS
+                      ) -> tuple[dict[int, int], dict[int, dict[int, int]]]:
+    """Totals per edition from a real `edition` table (missing ones interpolated linearly
+    between published neighbours, the ends held constant), and level counts where every level
+    count of the edition is published."""
+    table = edition.set_index("label_year")
+    known = table["total_labelled"].dropna().astype(float)
+    totals = pd.Series(known, index=list(editions), dtype=float).interpolate(
+        method="index", limit_direction="both")
+    levels = {}
+    for year in editions:
+        row = table.loc[year] if year in table.index else None
+        columns = ["n_1", "n_2", "n_3", "n_4", "n_5"] + (["n_mention"] if year < FIRST_WITHOUT_MENTION else [])
+        if row is not None and all(pd.notna(row.get(c)) for c in columns):
+            counts = {int(c[2:]) if c != "n_mention" else 0: int(row[c]) for c in columns}
+            if sum(counts.values()) == round(totals[year]):
+                levels[year] = counts
+    return {year: int(round(totals[year])) for year in editions}, levels
+
+
+def calibrated_levels(n: int, totals: dict[int, int], level_counts: dict[int, dict[int, int]],
+                      seed: int = 2026, editions: tuple[int, ...] = EDITIONS) -> np.ndarray:
+    """n × editions states (-1 absent, 0 mention, 1-5 @) whose totals per edition equal
+    `totals` and whose level counts equal `level_counts` where given: RENEWED of each list
+    carried over from the previous edition (levels moving by the Markov chain), the rest
+    newcomers, RETURNS of them former laureates, levels from INITIAL_SHARES."""
+    rng = np.random.default_rng(seed)
+    chain = np.cumsum(level_transitions(), axis=1)
+    first_levels = np.cumsum(INITIAL_SHARES)
+    out = np.full((n, len(editions)), -1, dtype=np.int8)
+    ever = np.zeros(n, dtype=bool)
+    for j, year in enumerate(editions):
+        target = min(totals[year], n)
+        previous = np.flatnonzero(out[:, j - 1] >= 0) if j else np.array([], dtype=int)
+        kept = rng.choice(previous, min(len(previous), round(target * RENEWED)), replace=False)
+        state = out[kept, j - 1].astype(int) + 1 if j else np.array([], dtype=int)
+        moved = (rng.random(len(kept))[:, None] > chain[state, :-1]).sum(axis=1) - 1
+        out[kept, j] = np.maximum(moved, 0)
+        free = np.flatnonzero(out[:, j] < 0)
+        former = np.setdiff1d(np.intersect1d(free, np.flatnonzero(ever)), previous)  # not the exits
+        newcomers = target - len(kept)
+        returning = rng.choice(former, min(len(former), round(newcomers * RETURNS)), replace=False)
+        fresh_pool = np.setdiff1d(free, returning)
+        fresh = rng.choice(fresh_pool, newcomers - len(returning), replace=False)
+        entering = np.concatenate([returning, fresh]).astype(int)
+        out[entering, j] = (rng.random(len(entering))[:, None] > first_levels[None, :]).sum(axis=1)
+        labelled = np.flatnonzero(out[:, j] >= 0)
+        if year >= FIRST_WITHOUT_MENTION:
+            out[labelled, j] = np.maximum(out[labelled, j], 1)
+        if year in level_counts:  # the published distribution, keeping the chain's order
+            order = labelled[np.lexsort((rng.random(len(labelled)), out[labelled, j]))]
+            assigned = np.repeat(sorted(level_counts[year]), [level_counts[year][lv] for lv in sorted(level_counts[year])])
+            out[order, j] = assigned
+        ever[labelled] = True
+    return out
+
+
 def current_communes(root: Path | None = None) -> pd.DataFrame:
     """Current communes of the committed reference: code, name, département."""
     path = (root or Paths.from_env().root) / "data" / "raw" / "reference" / "commune.csv"
@@ -105,13 +174,19 @@ def current_communes(root: Path | None = None) -> pd.DataFrame:
 
 
 def synthetic_tables(communes: pd.DataFrame, seed: int = 2026, participation: float = 1.0,
-                     editions: tuple[int, ...] = EDITIONS) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     editions: tuple[int, ...] = EDITIONS, calibrated_on: pd.DataFrame | None = None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The `edition` and `laureates` tables of a synthetic palmarès (schema columns plus
-    `is_synthetic`)."""
-    states = generate_levels(len(communes), seed, participation, editions)
+    `is_synthetic`): every commune in every edition, or, `calibrated_on` a real `edition`
+    table, the published size of each edition."""
+    if calibrated_on is None:
+        states = generate_levels(len(communes), seed, participation, editions)
+    else:
+        states = calibrated_levels(len(communes), *published_targets(calibrated_on, editions), seed, editions)
     rows, cols = np.nonzero(states >= 0)
     years = np.asarray(editions, dtype=np.int16)[cols]
-    tag = f"{SYNTHETIC_SOURCE}?seed={seed}&participation={participation:g}"
+    tag = (f"{SYNTHETIC_SOURCE}?seed={seed}&"
+           + (f"participation={participation:g}" if calibrated_on is None else "calibrated=published-totals"))
     laureates = pd.DataFrame({
         "source_file": tag,
         "source_row": np.arange(2, len(rows) + 2, dtype=np.int32),
@@ -175,12 +250,13 @@ def check_target(path: Path, root: Path | None = None) -> Path:
 
 def write_synthetic_warehouse(path: Path, seed: int = 2026, participation: float = 1.0,
                               communes: pd.DataFrame | None = None,
-                              root: Path | None = None) -> SyntheticPalmares:
+                              root: Path | None = None,
+                              calibrated_on: pd.DataFrame | None = None) -> SyntheticPalmares:
     """Write a DuckDB database with the warehouse schema holding only a synthetic palmarès
-    (edition and laureates; reference and other palmarès tables empty)."""
+    (edition and laureates; reference and other palmarès tables empty); see synthetic_tables."""
     path = check_target(path, root)
     communes = current_communes(root) if communes is None else communes
-    edition, laureates = synthetic_tables(communes, seed, participation)
+    edition, laureates = synthetic_tables(communes, seed, participation, calibrated_on=calibrated_on)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
     with duckdb.connect(str(tmp)) as con:

@@ -1,6 +1,7 @@
 """Notebooks run through papermill with their parameters and render without code cells."""
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -40,3 +41,22 @@ def test_a_failing_cell_is_named(tmp_path):
     assert "ValueError: données absentes" in str(failure.value)
     assert "bad.ipynb" in str(failure.value)
     assert "raise ValueError" in str(failure.value)
+
+
+def test_parallel_notebooks_each_start_in_the_notebooks_folder(tmp_path, monkeypatch):
+    """papermill's `cwd` changes the process's directory: parallel runs raced on it, and a kernel
+    could start in the project root and miss ../data."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    (tmp_path / "notebooks").mkdir()
+    source = write_notebook(tmp_path / "notebooks" / "n.ipynb", "import os\nprint(os.getcwd())")
+    monkeypatch.chdir(tmp_path)
+
+    def run(number: int) -> str:
+        job = NotebookJob("n", source, "Titre", f"{number}.html", "Études")
+        executed = execute(job, tmp_path / "out" / f"{number}.ipynb", cwd=tmp_path / "notebooks")
+        return executed.cells[-1].outputs[0]["text"].strip()
+
+    with ThreadPoolExecutor(2) as pool:
+        assert set(pool.map(run, range(4))) == {str(tmp_path / "notebooks")}
+    assert Path.cwd() == tmp_path
