@@ -57,9 +57,9 @@ def straightforward(paths: Paths, out: Path) -> float:
     for number, job in enumerate(jobs):
         executed = out / f"{number}-{job.notebook}.ipynb"
         arguments = [str(bin_dir / "papermill"), str(job.source), str(executed), "--cwd", str(paths.notebooks)]
-        for name, value in job.parameters.items():
-            arguments += ["-p" if not isinstance(value, (bool, list)) else "-y", name,
-                          str(value).lower() if isinstance(value, bool) else str(value)]
+        for name, value in job.parameters.items():  # -r: raw text ("06088" stays a code)
+            option = "-r" if isinstance(value, str) else "-y" if isinstance(value, (bool, list)) else "-p"
+            arguments += [option, name, str(value).lower() if isinstance(value, bool) else str(value)]
         subprocess.run(arguments, check=True, capture_output=True)
         subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input",
                         str(executed)], check=True, capture_output=True)
