@@ -226,22 +226,32 @@ def _declare(frame: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
     return merged.drop(columns=["complete_declared", "_merge"])
 
 
-def describe_coverage(cov: pd.DataFrame) -> str:
-    """One line: the editions, what share of each is held, which lists are complete."""
+def describe_coverage(cov: pd.DataFrame, french: bool = False) -> str:
+    """One line: the editions, what share of each is held, which lists are complete (in
+    French for reports)."""
+    words = _BASIS_FR if french else {key: key for key in _BASIS_FR}
     editions = sorted(cov["edition"].unique())
     whole = cov[cov["scope"] == "all"]
     complete_all = whole.loc[whole["complete"], "edition"].tolist()
-    parts = [f"{len(editions)} editions {editions[0]}-{editions[-1]}" if editions else
-             "no edition"]
-    parts.append(f"complete editions: {_years(complete_all) or 'none'}")
-    lists = [f"{scope} {_years(group.loc[group['complete'], 'edition'])}"
+    parts = [f"{len(editions)} {words['editions']} {editions[0]}-{editions[-1]}" if editions else
+             words["no edition"]]
+    parts.append(f"{words['complete editions']}: {_years(complete_all) or words['none']}")
+    lists = [f"{french_state(scope) if french else scope} {_years(group.loc[group['complete'], 'edition'])}"
              for scope, group in cov[cov["scope"] != "all"].groupby("scope", sort=False)
              if group["complete"].any()]
-    parts.append(f"complete lists: {'; '.join(lists) or 'none'}")
-    shares = [f"{int(r.edition)} {r.share_pct:g} %" for r in whole.itertuples()
-              if not pd.isna(r.share_pct)]
-    parts.append(f"share held of each published total: {', '.join(shares) or 'no total'}")
+    parts.append(f"{words['complete lists']}: {'; '.join(lists) or words['none']}")
+    mark = "," if french else "."
+    shares = [f"{int(r.edition)} {format(r.share_pct, 'g').replace('.', mark)} %"
+              for r in whole.itertuples() if not pd.isna(r.share_pct)]
+    parts.append(f"{words['share held of each published total']}: {', '.join(shares) or words['no total']}")
     return "; ".join(parts)
+
+
+_BASIS_FR = {
+    "editions": "éditions", "no edition": "aucune édition", "complete editions": "éditions complètes",
+    "none": "aucune", "complete lists": "listes complètes",
+    "share held of each published total": "part détenue de chaque total publié", "no total": "aucun total",
+}
 
 
 def _years(years: Iterable) -> str:
@@ -577,6 +587,16 @@ def state_label(mask: int, allowed: int = ALL_STATES) -> str:
         return "unknown"
     excluded = [lv for lv in possible if lv not in levels]
     return f"unknown, not {_levels_text(excluded)}"
+
+
+def french_state(label: str) -> str:
+    """A `state_label` (or a coverage scope) in French, for reports: 'labelled 1-4@' →
+    'labellisée 1-4 @', 'unknown, not 5@' → 'inconnu, pas 5 @'."""
+    phrases = (("labelled, level unknown", "labellisée, niveau inconnu"), ("unknown, not ", "inconnu, pas "),
+               ("unknown", "inconnu"), ("labelled ", "labellisée "), ("absent", "non labellisée"))
+    for english, french in phrases:
+        label = label.replace(english, french)
+    return label.replace("@", " @").replace("  @", " @")
 
 
 def _token_list(allowed: int) -> str:
