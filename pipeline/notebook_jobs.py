@@ -86,7 +86,7 @@ def execute(paths: Paths, plan: Plan, workers: int,
 
     state = run_state.load(paths.reports)
     for key in plan.retired:
-        for relative in _retired_outputs(key, state[key]):
+        for relative in state[key].get("outputs", [key]):
             (paths.reports / relative).unlink(missing_ok=True)
         del state[key]
     outcome = Outcome(skipped=[job for job in plan.jobs if not plan.reasons[job.key]])
@@ -107,13 +107,8 @@ def execute(paths: Paths, plan: Plan, workers: int,
                 outcome.failed.append((job, exc))
             else:
                 outcome.executed.append(job)
-                state[job.key] = {**run_state.record(job, plan.inputs, plan.notebooks[job.notebook]),
-                                  "outputs": run_state.outputs(job)}
+                state[job.key] = run_state.record(job, plan.inputs, plan.notebooks[job.notebook])
                 run_state.save(paths.reports, state)
             bar.update()
     outcome.failed.sort(key=lambda failure: failure[0].key)
     return outcome
-
-
-def _retired_outputs(key: str, entry: dict) -> list[str]:
-    return entry.get("outputs", [key])

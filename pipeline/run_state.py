@@ -67,6 +67,7 @@ def record(job: NotebookJob, inputs: Inputs, notebook: dict) -> dict:
         "parameters": job.parameters,
         "code": inputs.code,
         "tables": _read_tables(job, inputs),
+        "outputs": outputs(job),  # removed if the job leaves the configuration
     }
 
 
