@@ -154,7 +154,6 @@ class RunFailed(Exception):
     """Some notebooks failed; the others ran and the site lists what exists."""
 
     def __init__(self, failures: list):
-        self.failures = failures
         lines = [f"{len(failures)} notebook(s) failed:"] + [f"  {exc}" for _, exc in failures]
         super().__init__("\n".join(lines))
 

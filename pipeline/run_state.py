@@ -9,6 +9,7 @@ run keeps what it completed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -32,8 +33,10 @@ class Inputs:
     tables: dict[str, str]  # content hash of each warehouse table
 
 
+@functools.cache
 def code_fingerprint() -> str:
-    """Hash of every file of the installed `pipeline` package, by relative path."""
+    """Hash of every file of the installed `pipeline` package, by relative path (once per
+    process: the build key and the notebook plan both need it)."""
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):

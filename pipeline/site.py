@@ -27,6 +27,11 @@ _ENV = jinja2.Environment(
 )
 
 
+def render(template: str, **context) -> str:
+    """A template of pipeline/templates, with autoescaping: input text is shown as text."""
+    return _ENV.get_template(template).render(**context)
+
+
 @dataclass(frozen=True)
 class Link:
     """A page, map or table listed on the index, with hrefs relative to reports/."""
@@ -83,9 +88,8 @@ def write_page(
     """Write one report page at reports/<relative>; `body` is trusted HTML from nbconvert."""
     path = reports / relative
     root = "../" * (len(Path(relative).parts) - 1)
-    html = _ENV.get_template("page.html.j2").render(
-        title=title, body=body, provenance=provenance, parameters=parameters or {}, root=root
-    )
+    html = render("page.html.j2", title=title, body=body, provenance=provenance,
+                  parameters=parameters or {}, root=root)
     _write_text(path, html)
     return path
 
@@ -95,10 +99,9 @@ def write_index(reports: Path, sections: list[Section], maps: list[Link], proven
     """Write reports/index.html and the stylesheet; return the index path."""
     install_stylesheet(reports)
     index = reports / "index.html"
-    html = _ENV.get_template("index.html.j2").render(
-        title="Accueil", sections=sections, maps=maps, tables=tables or [],
-        provenance=provenance, parameters={}, root="", search_key=search_key,
-    )
+    html = render("index.html.j2", title="Accueil", sections=sections, maps=maps,
+                  tables=tables or [], provenance=provenance, parameters={}, root="",
+                  search_key=search_key)
     _write_text(index, html)
     return index
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterable
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -28,7 +27,6 @@ SHEETS = {
     "population_classes": "Tailles", "transitions": "Transitions", "ten": "TEN",
     "mentions": "Mentions", "population": "Population", "coverage": "Couverture",
 }
-_TEMPLATES = resources.files("pipeline").joinpath("templates")
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, group: str) -> None:
@@ -163,8 +161,7 @@ def write_pack(con: duckdb.DuckDBPyConnection, edition: int, out_dir: Path,
 
 def _write_pdf(con, tables: dict[str, pd.DataFrame], edition: int, text: str, staging: Path,
                geometry_dir: Path | None) -> None:
-    import jinja2
-
+    from pipeline import site
     from pipeline.pdf import html_to_pdf
 
     maps = []
@@ -173,17 +170,14 @@ def _write_pdf(con, tables: dict[str, pd.DataFrame], edition: int, text: str, st
 
         from pipeline import maps as map_module
 
-        for level, name in (("departement", "départements"), ("commune", "communes")):
+        for level, title in (("departement", f"Lauréats {edition} par département"),
+                             ("commune", f"Lauréats {edition} : communes et intercommunalités")):
             out = staging / f"carte_{level}_{edition}.png"
-            figure = map_module.edition_map(con, geometry_dir, edition, level, out, dpi=200)
-            plt.close(figure)
-            maps.append({"src": out.name, "title": f"Lauréats {edition} par {name}" if level == "departement"
-                         else f"Lauréats {edition} : communes et intercommunalités"})
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    template = environment.from_string(_TEMPLATES.joinpath("stats_pack.html.j2").read_text("utf-8"))
+            plt.close(map_module.edition_map(con, geometry_dir, edition, level, out, dpi=200))
+            maps.append({"src": out.name, "title": title})
     build = dict(con.execute("SELECT key, value FROM build_info").fetchall())
-    html = template.render(
-        edition=edition, summary=text, maps=maps, build=build,
+    html = site.render(
+        "stats_pack.html.j2", edition=edition, summary=text, maps=maps, build=build,
         tables=[{"title": frame.attrs.get("title", name),
                  "headers": [frame.attrs.get("headers", {}).get(c, c) for c in frame.columns],
                  "rows": _cells(frame), "note": frame.attrs.get("note", ""),

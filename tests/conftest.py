@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from pipeline.config import DEFAULT_ROOT, Paths
 from pipeline.run import TABLE_STEPS, Progress, build_tables
+from pipeline.run_config import CONFIG_NAME
 from pipeline.schema import schema_columns
 
 #: Tables the tiny reference leaves empty.
@@ -46,6 +51,24 @@ def palmares(paths: Paths, *args: str) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "pipeline.cli", *args],
         capture_output=True, text=True, env={**os.environ, "PALMARES_ROOT": str(paths.root)},
     )
+
+
+def project_copy(root: Path, editions: list[int], collectivities: list[str],
+                 without: tuple[str, ...] = ()) -> Paths:
+    """A throw-away copy of the project (data/raw, notebooks) whose pipeline.toml is the
+    project's, cut with `only` to a few editions and collectivities and `without` some notebooks,
+    so that end-to-end tests stay quick."""
+    paths = Paths(root)
+    shutil.copytree(DEFAULT_ROOT / "data" / "raw", paths.raw)
+    shutil.copytree(DEFAULT_ROOT / "notebooks", paths.notebooks)
+    entries = (DEFAULT_ROOT / CONFIG_NAME).read_text("utf-8").split("[[notebook]]")
+    kept = [entry for entry in entries[1:] if not any(f'name = "{name}"\n' in entry for name in without)]
+    config = "[[notebook]]".join([entries[0], *kept])
+    for name, values in (("edition", editions), ("collectivity", collectivities)):
+        config = re.sub(f'^for_each = "{name}"$', f'\\g<0>\nonly = {json.dumps(values)}', config,
+                        flags=re.MULTILINE)
+    (paths.root / CONFIG_NAME).write_text(config, "utf-8")
+    return paths
 
 
 @pytest.fixture(scope="session")

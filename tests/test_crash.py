@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,25 +15,17 @@ import time
 import duckdb
 import pandas as pd
 import pytest
-from conftest import palmares
+from conftest import palmares, project_copy
 
-from pipeline.config import DEFAULT_ROOT, Paths
-from pipeline.run_config import CONFIG_NAME
+from pipeline.config import Paths
 from pipeline.warehouse import build_lock
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Paths:
     """The real data, three notebooks (overview, one edition, one collectivity), built once."""
-    paths = Paths(tmp_path_factory.mktemp("crash"))
-    shutil.copytree(DEFAULT_ROOT / "data" / "raw", paths.raw)
-    shutil.copytree(DEFAULT_ROOT / "notebooks", paths.notebooks)
-    config = (DEFAULT_ROOT / CONFIG_NAME).read_text("utf-8")
-    config = config[:config.index('[[notebook]]\nname = "continuity"')] + config[config.index('[[notebook]]\nname = "edition"'):]
-    for name, values in (("edition", [2024]), ("collectivity", ["38185"])):
-        config = re.sub(f'^for_each = "{name}"$', f'\\g<0>\nonly = {json.dumps(values)}', config,
-                        flags=re.MULTILINE)
-    (paths.root / CONFIG_NAME).write_text(config, "utf-8")
+    paths = project_copy(tmp_path_factory.mktemp("crash"), [2024], ["38185"],
+                         without=("continuity", "geography", "illectronism"))
     first = palmares(paths, "run")
     assert first.returncode == 0, first.stderr
     return paths

@@ -6,17 +6,15 @@ collectivities so that the suite stays quick; every notebook runs at least once.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
 
 import pandas as pd
 import pytest
-from conftest import palmares
+from conftest import palmares, project_copy
 
-from pipeline.config import DEFAULT_ROOT, Paths
-from pipeline.run_config import CONFIG_NAME
+from pipeline.config import Paths
 
 EDITIONS = [2021, 2024]
 COLLECTIVITIES = ["38185", "59350"]  # Grenoble, Lille
@@ -24,15 +22,7 @@ COLLECTIVITIES = ["38185", "59350"]  # Grenoble, Lille
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Paths:
-    paths = Paths(tmp_path_factory.mktemp("project"))
-    shutil.copytree(DEFAULT_ROOT / "data" / "raw", paths.raw)
-    shutil.copytree(DEFAULT_ROOT / "notebooks", paths.notebooks)
-    config = (DEFAULT_ROOT / CONFIG_NAME).read_text("utf-8")
-    for name, values in (("edition", EDITIONS), ("collectivity", COLLECTIVITIES)):
-        config = re.sub(f'^for_each = "{name}"$', f'\\g<0>\nonly = {json.dumps(values)}', config,
-                        flags=re.MULTILINE)
-    (paths.root / CONFIG_NAME).write_text(config, "utf-8")
-    return paths
+    return project_copy(tmp_path_factory.mktemp("project"), EDITIONS, COLLECTIVITIES)
 
 
 @pytest.fixture(scope="module")

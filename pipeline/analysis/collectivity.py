@@ -34,6 +34,7 @@ class Card:
     history: pd.DataFrame
     claims: pd.DataFrame
     set_aside: pd.DataFrame
+    levels: pd.DataFrame  # edition, arobases (<NA>: labelled, level not published)
     editions: list[int]  # every label year, for the chart's axis
     source: str  # caption of every table
 
@@ -70,6 +71,7 @@ def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
     history = con.execute(
         """SELECT edition, arobases, name, distinction, source_url, quote
            FROM laureates WHERE code = ? ORDER BY edition, source_row""", [code]).df()
+    levels = history[["edition", "arobases"]].astype({"arobases": "Int64"})
     history.insert(1, "level", history.pop("arobases").map(level_text))
     history = history.fillna({"distinction": "", "quote": "", "source_url": ""})
     claims = con.execute(
@@ -78,40 +80,34 @@ def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
     claims.insert(2, "check", claims.pop("check_status").map(CHECKS))
     set_aside = con.execute(
         """SELECT edition, name, arobases, reason FROM quarantine
-           WHERE list_contains(candidates, ?) ORDER BY edition""", [code]).df()
+           WHERE list_contains(list_transform(candidates, lambda c: split_part(c, ' ', 1)), ?)
+           ORDER BY edition""", [code]).df()  # candidates read "33281 Mérignac (33)"
     set_aside.insert(2, "level", set_aside.pop("arobases").map(level_text))
     editions = [year for (year,) in con.execute("SELECT label_year FROM edition ORDER BY 1").fetchall()]
     labelled = sorted(set(history["edition"]))
     summary = (f"Labellisée dans **{len(labelled)}** édition(s) de nos données"
                + (f" ({labelled[0]}–{labelled[-1]})" if labelled else "")
-               + (f", meilleur niveau connu : {level_text(history['level'].map(_level_number).max())}"
-                  if history["level"].map(_level_number).notna().any() else "") + ".")
+               + (f", meilleur niveau connu : {level_text(levels['arobases'].max())}"
+                  if levels["arobases"].notna().any() else "") + ".")
     cog = dict(con.execute("SELECT key, value FROM build_info").fetchall()).get("cog_year", "")
     return Card(
         code=code, name=name,
         heading=f"# {name}\n\n{where[0].upper()}{where[1:]}.\n\n{summary}",
         history=history.astype({"edition": str}), claims=claims.astype({"stated_in_year": str}),
-        set_aside=set_aside.astype({"edition": str}), editions=editions,
+        set_aside=set_aside.astype({"edition": str}), levels=levels, editions=editions,
         source=("Sources : palmarès rassemblé par le projet (data/raw/palmares, la source de chaque "
                 f"ligne est citée) ; INSEE, COG {cog}."),
     )
-
-
-def _level_number(text: str):
-    if text == "mention":
-        return 0
-    return int(text.split()[0]) if text and text[0].isdigit() else pd.NA
 
 
 def levels_figure(card: Card):
     """Level per edition held (a dot per edition; none where the edition is not in our data)."""
     import matplotlib.pyplot as plt
 
-    levels = card.history.assign(value=card.history["level"].map(_level_number))
-    known = levels.dropna(subset=["value"])
-    unstated = levels[levels["value"].isna()]
+    known = card.levels.dropna(subset=["arobases"])
+    unstated = card.levels[card.levels["arobases"].isna()]
     figure, axis = plt.subplots(figsize=(8, 2.6))
-    axis.plot(known["edition"].astype(int), known["value"].astype(int), "o", color="#1f3b63",
+    axis.plot(known["edition"].astype(int), known["arobases"].astype(int), "o", color="#1f3b63",
               markersize=8, label="niveau publié")
     axis.plot(unstated["edition"].astype(int), [5.6] * len(unstated), "s", color="#999999",
               markersize=6, label="labellisée, niveau non publié")

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.analysis import continuity
+from pipeline.formatting import format_fr, format_percent_fr
 
 SOURCE = ("Sources : palmarès rassemblé par le projet (data/raw/palmares, une source par ligne) ; "
           "totaux publiés : Villes Internet et presse (editions.csv) ; INSEE, COG {cog}")
@@ -168,14 +169,10 @@ class _Context:
 
 
 def _int(value) -> str:
-    from pipeline.formatting import format_fr
-
     return format_fr(value) if pd.notna(value) else "?"
 
 
 def _pct(value) -> str:
-    from pipeline.formatting import format_percent_fr
-
     return format_percent_fr(value) if pd.notna(value) else "?"
 
 

