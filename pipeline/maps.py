@@ -923,17 +923,8 @@ def laureate_table(con, editions: Sequence[int]) -> pd.DataFrame:
     }, index=last_rows.index)
     communes = _communes(con)
     epci = con.execute("""
-        WITH per_dep AS (
-            SELECT m.epci_siren, c.departement_code, c.region_code,
-                   sum(coalesce(c.population, 0)) AS people
-            FROM epci_member m JOIN commune c
-              ON c.commune_code = m.commune_code AND c.commune_kind = 'commune'
-            GROUP BY ALL)
-        SELECT e.epci_siren, e.population::DOUBLE AS population,
-               arg_max(p.departement_code, p.people) AS departement_code,
-               arg_max(p.region_code, p.people) AS region_code
-        FROM epci e LEFT JOIN per_dep p USING (epci_siren)
-        GROUP BY ALL
+        SELECT e.epci_siren, e.population::DOUBLE AS population, p.departement_code, p.region_code
+        FROM epci e LEFT JOIN epci_place p USING (epci_siren)
     """).df().set_index("epci_siren")
     is_commune = table["entity"] == "commune"
     for column in ("departement_code", "region_code", "population"):

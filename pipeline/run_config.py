@@ -17,7 +17,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.analysis.edition_stats import EPCI_PLACE_CTES
 from pipeline.errors import InputError
 
 CONFIG_NAME = "pipeline.toml"
@@ -163,7 +162,8 @@ def _all_parameter_sets(spec: NotebookSpec, con: duckdb.DuckDBPyConnection) -> l
         return [({"edition": int(edition)}, {}) for (edition,) in editions]
     if spec.for_each == "collectivity":
         rows = con.execute(
-            "WITH held AS (SELECT DISTINCT code, entity FROM laureates), " + EPCI_PLACE_CTES + """
+            """
+            WITH held AS (SELECT DISTINCT code, entity FROM laureates)
             SELECT h.code, coalesce(c.name, e.name, h.code), coalesce(c.departement_code, p.departement_code, '?')
             FROM held h
             LEFT JOIN commune c

@@ -49,7 +49,8 @@ def code_fingerprint() -> str:
 def table_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Row count and an order-independent hash of the rows of every table."""
     names = [name for (name,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
     ).fetchall() if name not in UNVERSIONED_TABLES]
     fingerprints = {}
     for name in names:  # names come from the catalogue, not from input

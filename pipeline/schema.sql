@@ -98,6 +98,20 @@ CREATE TABLE epci_member (
     PRIMARY KEY (commune_code)             -- a commune belongs to one EPCI at most
 );
 
+-- Where an EPCI is placed on maps and in statistics: the département (and its région and zone)
+-- holding the largest part of its member communes' population.
+CREATE VIEW epci_place AS
+WITH per_departement AS (
+    SELECT m.epci_siren, c.departement_code, c.region_code, c.zone,
+           sum(coalesce(c.population, 0)) AS people
+    FROM epci_member m JOIN commune c USING (commune_code)
+    WHERE c.commune_kind = 'commune'
+    GROUP BY ALL
+)
+SELECT epci_siren, arg_max(departement_code, people) AS departement_code,
+       arg_max(region_code, people) AS region_code, arg_max(zone, people) AS zone
+FROM per_departement GROUP BY epci_siren;
+
 COMMENT ON TABLE source IS 'Provenance of every raw file the warehouse was built from (path, sha256, licence, URL, retrieval date)';
 COMMENT ON TABLE build_info IS 'What the build was made from and with: git commit, COG vintage, library versions';
 COMMENT ON TABLE region IS 'Régions (COG), with overseas zone';

