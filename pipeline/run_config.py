@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.analysis import provenance
 from pipeline.errors import InputError
 
 CONFIG_NAME = "pipeline.toml"
@@ -158,8 +159,7 @@ def parameter_sets(spec: NotebookSpec, con: duckdb.DuckDBPyConnection) -> list[t
 
 def _all_parameter_sets(spec: NotebookSpec, con: duckdb.DuckDBPyConnection) -> list[tuple[dict, dict]]:
     if spec.for_each == "edition":
-        editions = con.execute("SELECT DISTINCT edition FROM laureates ORDER BY edition").fetchall()
-        return [({"edition": int(edition)}, {}) for (edition,) in editions]
+        return [({"edition": edition}, {}) for edition in provenance.editions_held(con)]
     if spec.for_each == "collectivity":
         rows = con.execute(
             """

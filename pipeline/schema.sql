@@ -145,6 +145,7 @@ CREATE TABLE edition_aggregate (
     n_villes          INTEGER,
     n_villages        INTEGER,
     n_new_candidates  INTEGER,
+    n_ten             INTEGER,               -- «Territoires d'excellence numérique» awarded (since 2021)
     other_fact        VARCHAR,
     source_url        VARCHAR NOT NULL,
     quote             VARCHAR
@@ -167,6 +168,7 @@ CREATE TABLE edition (
     n_territoires     INTEGER,
     n_villes          INTEGER,
     n_villages        INTEGER,
+    n_ten             INTEGER,               -- TEN awarded, as published (the TEN list's size)
     distinctions      VARCHAR[]              -- distinctions seen among the edition's laureates
 );
 

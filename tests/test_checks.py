@@ -49,8 +49,10 @@ def test_accounting_coverage_conflicts_and_duplicates(tmp_paths):
     assert accounting.loc["a.csv", "quarantined: ambiguous"] == 1
     assert accounting.loc["b.csv", "read"] == 3
 
-    assert coverage.loc[2008, "held"] == 2 and coverage.loc[2008, "published"] == 203
-    assert coverage.loc[2008, "share_pct"] == round(100 * 2 / 203, 1)
+    # held = 2 resolved + the Mérignac row set aside: rows of the 2008 list we hold
+    assert coverage.loc[2008, "held"] == 3 and coverage.loc[2008, "published"] == 203
+    assert coverage.loc[2008, "resolved"] == 2 and coverage.loc[2008, "quarantined"] == 1
+    assert coverage.loc[2008, "share_pct"] == round(100 * 3 / 203, 1)
     assert coverage.loc[2008, "held_5"] == 1 and coverage.loc[2008, "published_5"] == 14
     assert coverage.loc[2009, "held_level_unknown"] == 1
 

@@ -145,3 +145,60 @@ def test_real_data_reproduces_the_complete_5_at_counts_and_says_which_it_cannot(
         levels_2009 = edition_stats.edition_tables(con, 2009)["levels"].set_index("level")
         assert levels_2009.loc[5, "change"] == published[2009] - published[2008]  # both complete
         assert pd.isna(levels_2009.loc[4, "change"])  # partial: no change is computed
+
+
+def totals_only_tables() -> dict[str, pd.DataFrame]:
+    """The hand-made palmarès with only each edition's total published, as most editions are:
+    the whole lists are held, so every level, kind, place and class count is exact."""
+    tables = hand_made_tables()
+    for level in range(1, 6):
+        tables["edition"][f"n_{level}"] = None
+    return tables
+
+
+def edition_2019(paths, tables) -> dict[str, pd.DataFrame]:
+    build_warehouse(paths, tables, TINY_SOURCES, TINY_BUILD_INFO)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        return edition_stats.edition_tables(con, 2019)
+
+
+def test_a_complete_edition_makes_every_breakdown_exact_without_level_counts(tmp_paths):
+    tables = edition_2019(tmp_paths, totals_only_tables())
+    levels = tables["levels"]
+    assert set(levels["status"]) == {"complet (liste entière détenue)"}
+    assert by(levels, "level", "change") == {5: -1, 4: 0, 3: -1, 2: 1, 1: 1}
+    assert "Comptes complets : 5 @ (1), 4 @ (0), 3 @ (0), 2 @ (1), 1 @ (1)" in levels.attrs["note"]
+    assert "(minimums) : aucun" in levels.attrs["note"]
+    assert tables["kinds"].set_index("kind").loc["ville", "change"] == 1
+    assert tables["regions"].set_index("code").loc["32", "change"] == -1
+    classes = tables["population_classes"].set_index(["zone", "population_class"])
+    assert classes.loc[("toutes zones", "intercommunalités"), "change"] == -1
+
+
+def test_a_breakdown_is_exact_only_where_every_row_states_it(tmp_paths):
+    tables = totals_only_tables()
+    laureates = tables["laureates"]
+    laureates.loc[(laureates["edition"] == 2019) & (laureates["code"] == BASSE_TERRE), "kind"] = None
+    stats = edition_2019(tmp_paths, tables)
+    assert stats["kinds"]["change"].isna().all()  # one 2019 row does not say it is a ville
+    assert stats["regions"].set_index("code").loc["32", "change"] == -1  # places still exact
+    assert set(stats["levels"]["status"]) == {"complet (liste entière détenue)"}
+
+
+def test_a_row_set_aside_keeps_levels_exact_but_not_places(tmp_paths):
+    """2019 published as 4 with a fourth row set aside (two Mérignac): the 5 @ count includes
+    it; where it lies is unknown, so places and classes are minimums."""
+    tables = totals_only_tables()
+    tables["edition"].loc[tables["edition"]["label_year"] == 2019, "total_labelled"] = 4
+    columns = list(tables["quarantine"].columns)
+    tables["quarantine"] = pd.DataFrame([{column: None for column in columns} | {
+        "source_file": "tests/hand-made", "source_row": 99, "edition": 2019, "name": "Mérignac",
+        "arobases": 5, "reason": "ambiguous: 2 communes",
+        "candidates": ["33281 Mérignac (33)", "16216 Mérignac (16)"]}], columns=columns)
+    tables["quarantine"]["arobases"] = tables["quarantine"]["arobases"].astype("Int64")
+    stats = edition_2019(tmp_paths, tables)
+    levels = stats["levels"]
+    assert by(levels, "level", "count")[5] == 2 and by(levels, "level", "change")[5] == 0
+    assert stats["regions"]["change"].isna().all()
+    assert stats["population_classes"]["change"].isna().all()
+    assert stats["kinds"]["change"].isna().all()

@@ -11,7 +11,7 @@ from pipeline.sources.editions import choose_editions, read_edition_aggregates
 
 EDITIONS_CSV = DEFAULT_ROOT / "data" / "raw" / "palmares" / "editions.csv"
 HEADER = ("edition_year,edition_number,ceremony_date,ceremony_place,total_labelled,n_5,n_4,n_3,"
-          "n_2,n_1,n_mention,n_territoires,n_villes,n_villages,n_new_candidates,other_fact,"
+          "n_2,n_1,n_mention,n_territoires,n_villes,n_villages,n_new_candidates,n_ten,other_fact,"
           "source_url,quote\n")
 
 
@@ -29,19 +29,19 @@ def test_each_step_of_the_rule(tmp_path):
     table = aggregates(
         tmp_path,
         # 2012: the association's site wins over two press sources agreeing with each other
-        "2012,13,2012-02-06,,356,,,,,,,,,,,,https://press-a.example/x,",
-        "2012,13,2012-02-06,,356,,,,,,,,,,,,https://press-b.example/x,",
-        "2012,13,2012-02-07,,356,,,,,,,,,,,,https://www.villes-internet.net/site/x,",
+        "2012,13,2012-02-06,,356,,,,,,,,,,,,,https://press-a.example/x,",
+        "2012,13,2012-02-06,,356,,,,,,,,,,,,,https://press-b.example/x,",
+        "2012,13,2012-02-07,,356,,,,,,,,,,,,,https://www.villes-internet.net/site/x,",
         # 2008: the precise date over the month it belongs to
-        "2008,10,2008-11,,203,,,,,,,,,,,,https://press-a.example/y,",
-        "2008,10,2008-11-24,,203,14,26,64,69,23,7,,,,,,https://press-b.example/y,",
+        "2008,10,2008-11,,203,,,,,,,,,,,,,https://press-a.example/y,",
+        "2008,10,2008-11-24,,203,14,26,64,69,23,7,,,,,,,https://press-b.example/y,",
         # 2006: majority, then 2018: tie broken by the complete distribution, then file order
-        "2006,8,,,223,10,,,,,,,,,,,https://press-a.example/z,",
-        "2006,8,,,223,9,,,,,,,,,,,https://press-b.example/z,",
-        "2006,8,,,223,10,,,,,,,,,,,https://press-c.example/z,",
-        "2018,19,,,205,,,,,,,,151,,,,https://press-a.example/w,",
-        "2018,19,,,205,,,,,,,,131,,,,https://press-b.example/w,",
-        "2000-2005,,,,,,,,,,,,,,,only 0 to 3 villes 5@ per year,https://press-a.example/v,",
+        "2006,8,,,223,10,,,,,,,,,,,,https://press-a.example/z,",
+        "2006,8,,,223,9,,,,,,,,,,,,https://press-b.example/z,",
+        "2006,8,,,223,10,,,,,,,,,,,,https://press-c.example/z,",
+        "2018,19,,,205,,,,,,,,151,,,,,https://press-a.example/w,",
+        "2018,19,,,205,,,,,,,,131,,,,,https://press-b.example/w,",
+        "2000-2005,,,,,,,,,,,,,,,,only 0 to 3 villes 5@ per year,https://press-a.example/v,",
     )
     editions, conflicts = choose_editions(table, laureate_years={2021})
     # every label year from 1999 to the latest named, but 2010 (README, edition keying)
@@ -69,11 +69,22 @@ def test_real_editions_keep_every_source_and_choose_once():
     editions, conflicts = choose_editions(table, set())
     assert editions["label_year"].is_unique
     assert chosen(editions, 2009, "n_5") == 16 and chosen(editions, 2021, "total_labelled") == 219
+    # the TEN awarded, each on the row of the source that states it (NOTES.md, "TEN counts")
+    ten = editions.dropna(subset=["n_ten"]).set_index("label_year")["n_ten"].to_dict()
+    assert ten == {2021: 14, 2022: 11, 2023: 4, 2024: 15, 2025: 13, 2026: 10}
     chosen_per_measure = conflicts.groupby(["label_year", "measure"])["is_chosen"].sum()
     assert (chosen_per_measure == 1).all()
 
 
 def test_a_bad_number_names_the_row(tmp_path):
     with pytest.raises(InputError, match="row 3: total_labelled is not a whole number"):
-        aggregates(tmp_path, "2012,13,,,356,,,,,,,,,,,,https://a.example,",
-                   "2013,14,,,plus de 300,,,,,,,,,,,,https://a.example,")
+        aggregates(tmp_path, "2012,13,,,356,,,,,,,,,,,,,https://a.example,",
+                   "2013,14,,,plus de 300,,,,,,,,,,,,,https://a.example,")
+
+
+def test_a_missing_column_is_named(tmp_path):
+    path = tmp_path / "editions.csv"
+    path.write_text(HEADER.replace("n_ten,", "") + "2012,13,,,356,,,,,,,,,,,,https://a.example,\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="row 1: missing column\\(s\\) n_ten"):
+        read_edition_aggregates(path)

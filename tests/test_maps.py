@@ -340,11 +340,15 @@ def tiny(tmp_path):
              "arobases": None},
         ]),
     }
+    tables["quarantine"] = frame("quarantine", [])
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
-        for name, table in tables.items():
+        for name, table in tables.items():  # the schema's column types, without its constraints
+            types = {column.name: column.sql_type for column in schema_columns().get(name, ())}
             con.register("frame", table)
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+            columns = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' if c in types else f'"{c}"'
+                                for c in table.columns)
+            con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM frame")
             con.unregister("frame")
         con.execute(VIEWS["epci_place"])
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from pipeline.analysis import coverage as cov
+
 
 def file_accounting(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per source file: rows read, resolved, quarantined, and quarantined rows by reason."""
@@ -32,36 +34,9 @@ def _with_read_total(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per edition: collectivities held (resolved, distinct) and per level, against the totals
-    published; `share_pct` is what the data holds of the published total."""
-    return con.execute(
-        """
-        WITH held AS (
-            SELECT edition, count(DISTINCT code) AS held,
-                   count(DISTINCT code) FILTER (arobases = 5) AS held_5,
-                   count(DISTINCT code) FILTER (arobases = 4) AS held_4,
-                   count(DISTINCT code) FILTER (arobases = 3) AS held_3,
-                   count(DISTINCT code) FILTER (arobases = 2) AS held_2,
-                   count(DISTINCT code) FILTER (arobases = 1) AS held_1,
-                   count(DISTINCT code) FILTER (arobases = 0) AS held_mention,
-                   count(DISTINCT code) FILTER (arobases IS NULL) AS held_level_unknown
-            FROM laureates GROUP BY edition
-        ), set_aside AS (
-            SELECT edition, count(*) AS quarantined FROM quarantine GROUP BY edition
-        )
-        SELECT e.label_year AS edition, coalesce(h.held, 0) AS held,
-               coalesce(q.quarantined, 0) AS quarantined, e.total_labelled AS published,
-               round(100.0 * h.held / e.total_labelled, 1) AS share_pct,
-               h.held_5, e.n_5 AS published_5, h.held_4, e.n_4 AS published_4,
-               h.held_3, e.n_3 AS published_3, h.held_2, e.n_2 AS published_2,
-               h.held_1, e.n_1 AS published_1, h.held_mention, e.n_mention AS published_mention,
-               h.held_level_unknown
-        FROM edition e
-        LEFT JOIN held h ON h.edition = e.label_year
-        LEFT JOIN set_aside q ON q.edition = e.label_year
-        ORDER BY e.label_year
-        """
-    ).df()
+    """Per edition: rows held (resolved + set aside), published total, share held and status,
+    then held and published per level: `analysis.coverage`, one row per edition."""
+    return cov.wide(cov.coverage_model(con))
 
 
 def level_conflicts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

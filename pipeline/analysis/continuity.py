@@ -12,15 +12,8 @@ States of a (collectivity, edition) cell: *absent* (not labelled) or labelled at
 1, 2, 3, 4 or 5 @. A cell holds the set of states still possible, as a 7-bit mask (bit 0 =
 absent, bit L + 1 = L @); the mention bit exists only in editions with a mention level.
 
-Coverage is decided per edition and per *scope*: `all` (the whole list), each level (`5@` ...
-`1@`, `mention`) and `TEN` (the Territoire d'excellence numérique list). A scope is *complete*
-when the rows held for it equal the published count (`edition.total_labelled`, `n_5` ...,
-`TEN_PUBLISHED`): distinct collectivities resolved at that scope plus quarantined rows at that
-scope, provided every quarantined row is either identified as foreign / not a collectivity
-(it still counts: Bromont, Québec, is one of the ten 5 @ of 2006) or ambiguous with a list of
-candidates. A row set aside with no candidate could be anyone: the scope is then not complete.
-Callers may pass their own coverage table (`edition, scope, complete`), which overrides the
-computed flags (tests declare complete coverage that way).
+Which lists of an edition are complete is decided once, by `pipeline.analysis.coverage`
+(`coverage_model`): scopes `all`, each level, `TEN`; callers may declare their own.
 
 From coverage to cells:
 - a resolved row with a stated level → that level (two conflicting levels → either);
@@ -38,11 +31,11 @@ broken by an edition we hold only partly is "at least N" (`longest_streak_min` =
 Claims
 ------
 With `claims=True` (the warehouse's `claim_fact` table, read from the project's claim_facts.csv)
-or a DataFrame of facts, press claims narrow the cells: `level_at` (L @ at those editions),
-`count_up_to` consecutive (L @ at the N editions ending at `up_to`, and not L @ at the edition
-before: the claim says the run starts there), `first_at_level` (L @ then, not L @ before),
-`first_participation` (labelled then, absent before); `count_up_to` not consecutive bounds the
-number of L @ labels up to `up_to`. A claim that contradicts the data is ignored for that cell
+or a DataFrame of facts, press claims narrow the cells and counts, read once by
+`pipeline.claim_semantics` (the reading the `claim` table's verdict uses too): `level_at`,
+`count_up_to` (consecutive: L @ at the N editions ending at `up_to` and not L @ at the edition
+before; not consecutive: exactly N labels at L @ up to `up_to`), `labelled_since`,
+`first_at_level`, `first_participation`. A claim that contradicts the data is ignored for that cell
 and counted in `claim_conflicts`; facts of claims whose check is `contradicted` are not used.
 Rows narrowed by a claim say so (`uses_claims`, `*` in the trajectory).
 
@@ -55,7 +48,6 @@ a warehouse mixing synthetic and real rows is refused.
 
 Public functions (each takes a DuckDB connection, read-only is enough, and the optional
 `coverage`, `claims`, `ten_published`):
-- `coverage_model`: the coverage table itself;
 - `continuity_table`: one row per collectivity (streaks, counts, gaps, trajectory);
 - `knowledge_grid`: the cells (collectivity × edition, states still possible);
 - `transitions`, `transition_matrix` (per pair of editions or pooled), `transition_counts`;
@@ -73,189 +65,31 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-# ---------------------------------------------------------------------------------------------
-# States as bits.
+from pipeline.analysis.coverage import (
+    LEVEL_SCOPES,
+    TEN_SQL,
+    coverage_model,
+    describe_coverage,
+    synthetic_flag,
+)
+from pipeline.claim_semantics import (
+    ABSENT,
+    ALL_STATES,
+    LABELLED,
+    LEVELS,
+    MENTION,
+    count_conflicts,
+    fact_constraints,
+    level_bit,
+)
 
-ABSENT = 1
-MENTION = 2
-LABELLED = 126  # any level, mention included
-ALL_STATES = 127
-LEVELS = (0, 1, 2, 3, 4, 5)
-
-
-def level_bit(level: int) -> int:
-    """The bit of a level (0 = mention)."""
-    return 1 << (level + 1)
-
+# States as bits: see pipeline.claim_semantics, which reads the claims with them.
 
 FIVE = level_bit(5)
 
-#: Scopes of the coverage model and the level each stands for.
-LEVEL_SCOPES = {"mention": 0, "1@": 1, "2@": 2, "3@": 3, "4@": 4, "5@": 5}
-SCOPES = ("all", *LEVEL_SCOPES, "TEN")
-
-#: Published number of «Territoire d'excellence numérique» per edition (the distinction exists
-#: since 2021). Sources: data/raw/palmares/editions.csv `other_fact` (2021 villes-internet.net
-#: and Localtis: 14; 2022: 11; 2023: 4; 2024 macon-infos: 15; 2025 zepros/magjournal77: 13;
-#: 2026 smartcitymag: 10) and NOTES.md "TEN counts". The edition table has no column for it.
-TEN_PUBLISHED: dict[int, int] = {2021: 14, 2022: 11, 2023: 4, 2024: 15, 2025: 13, 2026: 10}
-TEN_SQL = "(lower(distinction) LIKE '%excellence num%')"
 TEN_RULE_COUNT = 6
 
 TRANSITIONS = ("entry", "return", "renewal", "upgrade", "downgrade", "exit", "not labelled")
-
-
-# ---------------------------------------------------------------------------------------------
-# Coverage.
-
-def coverage_model(
-    con: duckdb.DuckDBPyConnection,
-    coverage: pd.DataFrame | None = None,
-    ten_published: Mapping[int, int] | None = None,
-) -> pd.DataFrame:
-    """Per edition and scope: published count, rows held (resolved + quarantined), share and
-    whether the list is complete (see the module docstring).
-
-    `coverage` (columns `edition, scope, complete`) declares completeness and overrides the
-    computed flag (`basis` = "declared").
-    """
-    if ten_published is None:
-        ten_published = {} if _synthetic_flag(con) else TEN_PUBLISHED
-    ten = dict(ten_published)
-    ten_values = ", ".join(f"({int(e)}, {int(n)})" for e, n in ten.items()) or "(NULL, NULL)"
-    level_selects = "\n            UNION ALL ".join(
-        f"SELECT label_year, '{scope}', {column}, {'has_mention_level' if level == 0 else 'true'} "
-        f"FROM edition"
-        for scope, level, column in
-        [(s, lv, "n_mention" if lv == 0 else f"n_{lv}") for s, lv in LEVEL_SCOPES.items()]
-    )
-    frame = con.execute(
-        f"""
-        WITH scopes(edition, scope, published, applies) AS (
-            SELECT label_year, 'all', total_labelled, true FROM edition
-            UNION ALL {level_selects}
-            UNION ALL SELECT label_year, 'TEN', t.n, true FROM edition
-                JOIN (VALUES {ten_values}) t(e, n) ON t.e = label_year
-            UNION ALL SELECT DISTINCT edition, 'TEN', NULL::INTEGER, true FROM laureates
-                WHERE {TEN_SQL} AND edition NOT IN (SELECT e FROM (VALUES {ten_values}) t(e, n)
-                                                     WHERE e IS NOT NULL)
-        ), per_code AS (  -- one row per edition × collectivity, then counts per scope
-            SELECT edition, code,
-                   bit_or(CASE WHEN arobases IS NULL THEN 0 ELSE 1 << (arobases + 1) END)
-                       AS bits,
-                   bool_or(coalesce({TEN_SQL}, false)) AS ten
-            FROM laureates GROUP BY ALL
-        ), resolved AS (
-            UNPIVOT (
-                SELECT edition, count(*) AS "all",
-                       {", ".join(f'count_if((bits & {level_bit(lv)}) <> 0) AS "{scope}"'
-                                  for scope, lv in LEVEL_SCOPES.items())},
-                       count_if(ten) AS "TEN"
-                FROM per_code GROUP BY edition
-            ) ON COLUMNS(* EXCLUDE (edition)) INTO NAME scope VALUE n
-        ), q AS (
-            SELECT edition, arobases, distinction,
-                   NOT (reason LIKE 'foreign%' OR reason LIKE 'not a collectivity%')
-                   AND (candidates IS NULL OR len(candidates) = 0) AS unidentified
-            FROM quarantine
-        ), set_aside AS (
-            SELECT edition, 'all' AS scope, count(*) AS n, count_if(unidentified) AS unidentified
-            FROM q GROUP BY 1
-            UNION ALL
-            SELECT edition, CASE arobases WHEN 0 THEN 'mention' ELSE arobases || '@' END,
-                   count(*), count_if(unidentified) FROM q WHERE arobases IS NOT NULL GROUP BY 1, 2
-            UNION ALL
-            SELECT edition, 'TEN', count(*), count_if(unidentified) FROM q WHERE {TEN_SQL}
-            GROUP BY 1
-        )
-        SELECT s.edition::INTEGER AS edition, s.scope, s.published::INTEGER AS published,
-               coalesce(r.n, 0)::INTEGER AS held_resolved,
-               coalesce(a.n, 0)::INTEGER AS held_quarantined,
-               (coalesce(r.n, 0) + coalesce(a.n, 0))::INTEGER AS held,
-               coalesce(a.unidentified, 0)::INTEGER AS held_unidentified,
-               round(100.0 * (coalesce(r.n, 0) + coalesce(a.n, 0)) / s.published, 1) AS share_pct
-        FROM scopes s
-        LEFT JOIN resolved r ON r.edition = s.edition AND r.scope = s.scope
-        LEFT JOIN set_aside a ON a.edition = s.edition AND a.scope = s.scope
-        WHERE s.applies
-        """
-    ).df()
-    order = {scope: n for n, scope in enumerate(SCOPES)}
-    frame["status"] = [
-        _coverage_status(p, h, u) for p, h, u in
-        zip(frame["published"], frame["held"], frame["held_unidentified"], strict=True)
-    ]
-    frame["complete"] = frame["status"] == "complete"
-    frame["basis"] = "computed"
-    if coverage is not None:
-        frame = _declare(frame, coverage)
-    frame = frame.assign(_o=frame["scope"].map(order)).sort_values(["edition", "_o"])
-    frame = frame.drop(columns="_o").reset_index(drop=True)
-    for column in ("published", "held_resolved", "held_quarantined", "held",
-                   "held_unidentified"):
-        frame[column] = frame[column].astype("Int64")
-    return frame
-
-
-def _coverage_status(published, held, unidentified) -> str:
-    if published is None or pd.isna(published):
-        return "no published count"
-    if held > published:
-        return "more held than published"
-    if held < published:
-        return "partial" if held else "nothing held"
-    return "complete" if unidentified == 0 else "held but some rows unidentified"
-
-
-def _declare(frame: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
-    missing = {"edition", "scope", "complete"} - set(coverage.columns)
-    if missing:
-        raise ValueError(f"coverage table lacks columns {sorted(missing)}")
-    unknown = set(coverage["scope"]) - set(SCOPES)
-    if unknown:
-        raise ValueError(f"coverage scopes {sorted(unknown)} not in {SCOPES}")
-    declared = coverage[["edition", "scope", "complete"]].astype(
-        {"edition": int, "complete": bool})
-    merged = frame.merge(declared, on=["edition", "scope"], how="outer",
-                         suffixes=("", "_declared"), indicator=True)
-    given = merged["_merge"] != "left_only"
-    merged.loc[given, "complete"] = merged.loc[given, "complete_declared"]
-    merged.loc[given, "basis"] = "declared"
-    merged.loc[merged["_merge"] == "right_only", "status"] = "declared"
-    merged["complete"] = merged["complete"].astype(bool)
-    return merged.drop(columns=["complete_declared", "_merge"])
-
-
-def describe_coverage(cov: pd.DataFrame, french: bool = False) -> str:
-    """One line: the editions, what share of each is held, which lists are complete (in
-    French for reports)."""
-    words = _BASIS_FR if french else {key: key for key in _BASIS_FR}
-    editions = sorted(cov["edition"].unique())
-    whole = cov[cov["scope"] == "all"]
-    complete_all = whole.loc[whole["complete"], "edition"].tolist()
-    parts = [f"{len(editions)} {words['editions']} {editions[0]}-{editions[-1]}" if editions else
-             words["no edition"]]
-    parts.append(f"{words['complete editions']}: {_years(complete_all) or words['none']}")
-    lists = [f"{french_state(scope) if french else scope} {_years(group.loc[group['complete'], 'edition'])}"
-             for scope, group in cov[cov["scope"] != "all"].groupby("scope", sort=False)
-             if group["complete"].any()]
-    parts.append(f"{words['complete lists']}: {'; '.join(lists) or words['none']}")
-    mark = "," if french else "."
-    shares = [f"{int(r.edition)} {format(r.share_pct, 'g').replace('.', mark)} %"
-              for r in whole.itertuples() if not pd.isna(r.share_pct)]
-    parts.append(f"{words['share held of each published total']}: {', '.join(shares) or words['no total']}")
-    return "; ".join(parts)
-
-
-_BASIS_FR = {
-    "editions": "éditions", "no edition": "aucune édition", "complete editions": "éditions complètes",
-    "none": "aucune", "complete lists": "listes complètes",
-    "share held of each published total": "part détenue de chaque total publié", "no total": "aucun total",
-}
-
-
-def _years(years: Iterable) -> str:
-    return ", ".join(str(int(y)) for y in years)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,29 +125,9 @@ def claim_constraints(facts: pd.DataFrame, editions: list[int]) -> tuple[pd.Data
     counts: list[tuple[str, int, int, int, int]] = []
     for fact in facts.itertuples(index=False):
         code, row = str(fact.code), int(getattr(fact, "claim_row", 0) or 0)
-        years = [int(y) for y in (fact.editions if isinstance(fact.editions, list) else [])]
-        level = None if pd.isna(fact.arobases) else int(fact.arobases)
-        if fact.fact == "level_at":
-            cells += [(code, y, level_bit(level), row) for y in years if y in editions]
-        elif fact.fact == "count_up_to":
-            window = [e for e in editions if e <= int(fact.up_to)]
-            if fact.consecutive:
-                run = window[-int(fact.count):]
-                cells += [(code, y, level_bit(level), row) for y in run]
-                if len(window) > len(run):
-                    cells.append((code, window[-len(run) - 1], ALL_STATES & ~level_bit(level),
-                                  row))
-            else:
-                counts.append((code, level, int(fact.up_to), int(fact.count), row))
-        elif fact.fact == "first_at_level":
-            (year,) = years
-            cells.append((code, year, level_bit(level), row))
-            cells += [(code, e, ALL_STATES & ~level_bit(level), row) for e in editions
-                      if e < year]
-        elif fact.fact == "first_participation":
-            (year,) = years
-            cells.append((code, year, LABELLED, row))
-            cells += [(code, e, ABSENT, row) for e in editions if e < year]
+        fact_cells, fact_counts = fact_constraints(fact, editions)
+        cells += [(code, edition, mask, row) for edition, mask in fact_cells]
+        counts += [(code, level, up_to, count, row) for level, up_to, count in fact_counts]
     frame = pd.DataFrame(cells, columns=["code", "edition", "cmask", "claim_row"])
     if len(frame):
         frame = frame.groupby(["code", "edition"], as_index=False).agg(
@@ -335,12 +149,10 @@ class _Prepared:
 
     def __init__(self, con, coverage, claims, ten_published):
         self.con = con
-        self.synthetic = _synthetic_flag(con)
-        if ten_published is None:
-            # the published TEN counts are facts about the real palmarès only
-            ten_published = {} if self.synthetic else TEN_PUBLISHED
-        self.ten_published = dict(ten_published)
-        self.coverage = coverage_model(con, coverage, self.ten_published)
+        self.synthetic = synthetic_flag(con)
+        self.coverage = coverage_model(con, coverage, ten_published)
+        ten = self.coverage[self.coverage["scope"] == "TEN"].dropna(subset=["published"])
+        self.ten_published = dict(zip(ten["edition"], ten["published"].astype(int), strict=True))
         self.editions = [int(year) for (year,) in
                          con.execute("SELECT label_year FROM edition ORDER BY 1").fetchall()]
         tag = uuid.uuid4().hex[:10]
@@ -428,16 +240,6 @@ def _derived(frame: pd.DataFrame, source: pd.DataFrame, *extra: str) -> pd.DataF
     if source.attrs["synthetic"]:
         frame.insert(0, "is_synthetic", True)
     return frame
-
-
-def _synthetic_flag(con) -> bool:
-    synthetic, total = con.execute(
-        "SELECT coalesce(count_if(source_file LIKE 'synthetic://%'), 0), count(*) "
-        "FROM laureates").fetchone()
-    if 0 < synthetic < total:
-        raise ValueError(f"the warehouse mixes {synthetic} synthetic rows with "
-                         f"{total - synthetic} real rows: refusing to compute on it")
-    return total > 0 and synthetic == total
 
 
 def _scope_bits_case() -> str:
@@ -783,7 +585,7 @@ def _apply_count_claims(p: _Prepared, frame: pd.DataFrame) -> pd.DataFrame:
         if len(row) == 0:
             continue
         (i,) = row
-        if not fact.c_in <= fact.count <= fact.p_in:
+        if count_conflicts(fact.c_in, fact.p_in, fact.count):
             frame.loc[i, "claim_conflicts"] += 1
             continue
         if fact.level == 5:
@@ -1163,7 +965,7 @@ def _ten_count_claims(p: _Prepared, frame: pd.DataFrame, through_current: bool) 
         bit = level_bit(fact.level)
         upto = mine["edition"] <= fact.up_to
         at, maybe = mine["mask"] == bit, (mine["mask"] & bit) != 0
-        if not at[upto].sum() <= fact.count <= maybe[upto].sum():
+        if count_conflicts(at[upto].sum(), maybe[upto].sum(), fact.count):
             continue  # the data contradict the claim: not used
         for i in frame.index[frame["code"] == fact.code]:
             edition = frame.at[i, "edition"]

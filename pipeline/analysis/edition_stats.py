@@ -8,7 +8,8 @@ rest on: the coverage of the edition when it is incomplete) and `source`.
 Counts are of the collectivities we hold (resolved, plus rows set aside for a level where a
 published level count exists). Where the palmarès of an edition is incomplete, a count is a
 floor, never a total: the `status` columns and the notes say so, and the change against the
-previous edition is only given where both counts are complete.
+previous edition is only given where both counts are exact. Which counts are exact is decided
+by `analysis.coverage` (complete lists, and the breakdowns of a complete edition).
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipeline.analysis import continuity
+from pipeline.analysis import continuity, provenance
+from pipeline.analysis.coverage import (
+    SCOPE_NAMES,
+    STATUS_NAMES,
+    coverage_model,
+    exact_breakdowns,
+    scope_row,
+)
 from pipeline.formatting import format_fr, format_percent_fr
 
 SOURCE = ("Sources : palmarès rassemblé par le projet (data/raw/palmares, une source par ligne) ; "
@@ -56,13 +64,9 @@ class UnknownEdition(ValueError):
     """The edition is not in the editions table."""
 
 
-def editions(con: duckdb.DuckDBPyConnection) -> list[int]:
-    return [year for (year,) in con.execute("SELECT label_year FROM edition ORDER BY 1").fetchall()]
-
-
 def previous_edition(con: duckdb.DuckDBPyConnection, edition: int) -> int | None:
     """The edition before (2011's is 2009: there was no label 2010)."""
-    years = editions(con)
+    years = provenance.editions(con)
     if edition not in years:
         raise UnknownEdition(f"edition {edition} is not in the editions table "
                              f"({years[0]}-{years[-1]}, without {_missing(years)})")
@@ -88,14 +92,15 @@ def edition_tables(con: duckdb.DuckDBPyConnection, edition: int,
     """Every table of the edition's statistics, in the order the pack presents them.
 
     `coverage` (columns `edition, scope, complete`) may declare lists complete, as in
-    `continuity.coverage_model` (tests on hand-made editions do).
+    `coverage_model` (tests on hand-made editions do).
     """
     previous = previous_edition(con, edition)
-    cov = continuity.coverage_model(con, coverage)
-    cog = dict(con.execute("SELECT key, value FROM build_info").fetchall()).get("cog_year", "")
+    cov = coverage_model(con, coverage)
+    cog = provenance.cog_vintage(con)
     now, before = placed_laureates(con, edition), (
         placed_laureates(con, previous) if previous else placed_laureates(con, -1))
-    context = _Context(edition, previous, cov, SOURCE.format(cog=cog), cog)
+    exact = exact_breakdowns(con, cov).set_index("edition")
+    context = _Context(edition, previous, cov, exact, SOURCE.format(cog=cog), cog)
     tables = {
         "levels": levels_table(con, context),
         "kinds": kinds_table(con, context, now, before),
@@ -114,15 +119,19 @@ def edition_tables(con: duckdb.DuckDBPyConnection, edition: int,
 class _Context:
     """What every table of one edition needs: the editions compared, coverage and credits."""
 
-    def __init__(self, edition: int, previous: int | None, cov: pd.DataFrame, source: str, cog: str):
+    def __init__(self, edition: int, previous: int | None, cov: pd.DataFrame,
+                 exact: pd.DataFrame, source: str, cog: str):
         self.edition, self.previous, self.cov, self.source, self.cog = edition, previous, cov, source, cog
+        self.exact = exact
 
     def scope(self, edition: int | None, scope: str) -> dict:
-        rows = self.cov[(self.cov["edition"] == edition) & (self.cov["scope"] == scope)]
-        return rows.iloc[0].to_dict() if len(rows) else {}
+        return scope_row(self.cov, edition, scope)
 
-    def complete(self, edition: int | None, scope: str = "all") -> bool:
-        return bool(self.scope(edition, scope).get("complete", False))
+    def comparable(self, breakdown: str) -> bool:
+        """Whether the edition's and the previous edition's counts by `breakdown` (see
+        `analysis.coverage.BREAKDOWNS`) are both exact, so that their change can be given."""
+        return all(year in self.exact.index and bool(self.exact.at[year, breakdown])
+                   for year in (self.edition, self.previous))
 
     def coverage_note(self, scope: str = "all") -> str:
         """One sentence on what the counts rest on, for both editions compared."""
@@ -174,7 +183,8 @@ def levels_table(con: duckdb.DuckDBPyConnection, ctx: _Context) -> pd.DataFrame:
         rows.append({
             "level": level, "count": count, "level_name": LEVEL_NAMES[level],
             "published": now.get("published", pd.NA),
-            "status": "complet" if complete else "partiel (minimum)",
+            "status": ("complet" if complete and pd.notna(now.get("published"))
+                       else "complet (liste entière détenue)" if complete else "partiel (minimum)"),
             "previous_count": count_before, "previous_published": before.get("published", pd.NA),
             "change": _change(count, count_before, complete and complete_before),
         })
@@ -188,11 +198,12 @@ def levels_table(con: duckdb.DuckDBPyConnection, ctx: _Context) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     for column in ("count", "published", "previous_count", "previous_published", "change"):
         frame[column] = frame[column].astype("Int64")
-    known = [f"{r.level_name} ({r.count} sur {r.published})" for r in frame.itertuples()
-             if r.status == "complet"]
-    unknown = [r.level_name for r in frame.itertuples() if r.status != "complet" and r.level >= 0]
+    known = [f"{r.level_name} ({r.count}" + (f" sur {r.published})" if pd.notna(r.published) else ")")
+             for r in frame.itertuples() if r.status.startswith("complet")]
+    unknown = [r.level_name for r in frame.itertuples()
+               if not r.status.startswith("complet") and r.level >= 0]
     note = (f"Total publié {ctx.edition} : {_int(total_now.get('published'))} ; détenus : "
-            f"{_int(total_now.get('held'))}. Comptes complets (égaux au total publié) : "
+            f"{_int(total_now.get('held'))}. Comptes complets : "
             f"{', '.join(known) or 'aucun'}. Comptes que le palmarès rassemblé ne permet pas "
             f"d'établir (minimums) : {', '.join(unknown) or 'aucun'}."
             + (f" Édition précédente : {ctx.previous} (total publié "
@@ -209,7 +220,7 @@ def kinds_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame) -> 
     published = dict(zip(["territoire", "ville", "village"], con.execute(
         "SELECT n_territoires, n_villes, n_villages FROM edition WHERE label_year = ?",
         [ctx.edition]).fetchone(), strict=True))
-    complete = ctx.complete(ctx.edition) and ctx.complete(ctx.previous)
+    complete = ctx.comparable("kind")
     rows = []
     for kind, name in KIND_NAMES.items():
         count = int(now["kind"].isna().sum() if kind is None else (now["kind"] == kind).sum())
@@ -244,7 +255,7 @@ def place_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame, lev
     order = {zone: position for position, zone in enumerate(ZONE_NAMES)}
     frame = frame.assign(_zone=frame["zone"].map(order)).sort_values(["_zone", "code"])
     frame["zone"] = frame["zone"].map(ZONE_NAMES)
-    comparable = ctx.complete(ctx.edition) and ctx.complete(ctx.previous)
+    comparable = ctx.comparable("place")
     frame["change"] = [_change(a, b, comparable) for a, b in
                        zip(frame["laureates"], frame["previous_laureates"], strict=True)]
     for column in ("laureates", "laureates_5", "previous_laureates", "change"):
@@ -286,7 +297,7 @@ def population_classes_table(ctx: _Context, now: pd.DataFrame, before: pd.DataFr
     rows = [(zone, name) for zone in ZONE_NAMES.values() for name in order]
     rows.append(("toutes zones", "intercommunalités"))
     now_counts, before_counts = counts(now), counts(before)
-    comparable = ctx.complete(ctx.edition) and ctx.complete(ctx.previous)
+    comparable = ctx.comparable("population_class")
     frame = pd.DataFrame(rows, columns=["zone", "population_class"])
     frame["count"] = [int(now_counts.get(r, 0)) for r in rows]
     frame["previous_count"] = [int(before_counts.get(r, 0)) for r in rows]
@@ -398,7 +409,7 @@ def population_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame
         "population_covered": "Habitants couverts par un label (commune ou intercommunalité)",
     }
     now_m, before_m = measures(now, ctx.edition), measures(before, ctx.previous)
-    comparable = ctx.complete(ctx.edition) and ctx.complete(ctx.previous)
+    comparable = ctx.comparable("place")
     frame = pd.DataFrame({"measure": list(names), "measure_name": list(names.values()),
                           "value": [now_m[m] for m in names],
                           "previous_value": [before_m[m] for m in names]})
@@ -417,9 +428,13 @@ def coverage_table(ctx: _Context) -> pd.DataFrame:
     years = [y for y in (ctx.edition, ctx.previous) if y is not None]
     frame = ctx.cov[ctx.cov["edition"].isin(years)][
         ["edition", "scope", "published", "held_resolved", "held_quarantined", "held", "share_pct", "status"]]
-    frame = frame.sort_values("edition", ascending=False, kind="stable")
+    frame = frame.sort_values("edition", ascending=False, kind="stable").assign(
+        scope=lambda f: f["scope"].map(SCOPE_NAMES),
+        status=lambda f: f["status"].map(STATUS_NAMES))
     note = ("Une liste est complète quand les lignes détenues (identifiées ou mises de côté avec "
-            "une raison) égalent le total publié. Sinon, tout compte tiré de l'édition est un minimum.")
+            "une raison) égalent le total publié, ou, pour un niveau sans total publié, quand "
+            "toute l'édition est détenue et que chaque ligne donne son niveau. Sinon, tout compte "
+            "tiré de l'édition est un minimum.")
     return ctx.finish(frame, f"Couverture du palmarès, éditions {ctx.edition} et {ctx.previous}", {
         "edition": "Édition", "scope": "Liste", "published": "Total publié",
         "held_resolved": "Identifiées", "held_quarantined": "Mises de côté", "held": "Détenues",

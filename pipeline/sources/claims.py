@@ -6,8 +6,10 @@ row per checkable fact, so the palmarès can be checked against them:
 - level_at: the collectivity had `arobases` @ at each of `editions`;
 - count_up_to: it had `arobases` @ `count` times up to edition `up_to` (`consecutive` = yes:
   in the `count` label years ending with `up_to`);
+- labelled_since: labelled (at `arobases` @ when given) for `count` years up to `up_to`;
 - first_at_level: its first `arobases` @ label was at `editions`;
 - first_participation: its first label was at `editions`.
+What each implies about the palmarès is written once, in `pipeline.claim_semantics`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 
 from pipeline.errors import InputError
 
-FACTS = ("level_at", "count_up_to", "first_at_level", "first_participation")
+FACTS = ("level_at", "count_up_to", "labelled_since", "first_at_level", "first_participation")
 
 
 def read_claims(path: Path) -> pd.DataFrame:
@@ -55,6 +57,7 @@ def _problem(fact, claim_rows: set[int]) -> str | None:
     needs = {
         "level_at": ("arobases", "editions"),
         "count_up_to": ("arobases", "count", "up_to"),
+        "labelled_since": ("count", "up_to"),
         "first_at_level": ("arobases", "editions"),
         "first_participation": ("editions",),
     }[fact.fact]
