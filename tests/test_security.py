@@ -18,14 +18,16 @@ from pipeline.config import DEFAULT_ROOT
 REVIEWED_SQL_FORMATTING = {
     "pipeline/analysis/continuity.py": {
         "', '.join((f'({expr}) AS {name}' for name, expr in cum.items()))": "SQL fragments written in the module",
-        "', '.join((f'count_if((bits & {level_bit(lv)}) <> 0) AS \"{scope}\"' for scope, lv in LEVEL_SCOPES.items()))":
-            "integers and scope names from module constants",
         "TEN_SQL": "module constant", "bits": "integer computed from levels", "cmp": "module constant",
-        "expr": "module constant", "level_bit(lv)": "integer", "level_selects": "built from constants",
-        "name": "module constant", "rel": "module constant", "scope": "module constant",
-        "ten_values": "int() of each published TEN count",
+        "expr": "module constant", "name": "module constant", "rel": "module constant",
         "<_PAIRS_SQL + ...>": "module constant", "<_TABLE_SQL.format(...)>": "module constants",
         "<self.sql(...)>": "module constants", "<tail>": "module constants",
+    },
+    "pipeline/analysis/coverage.py": {
+        "', '.join((f'count_if((bits & {1 << lv + 1}) <> 0) AS \"{scope}\"' for scope, lv in LEVEL_SCOPES.items()))":
+            "integers and scope names from module constants",
+        "1 << lv + 1": "integer", "TEN_SQL": "module constant", "level_selects": "built from constants",
+        "scope": "module constant", "ten_values": "int() of each published TEN count",
     },
     "pipeline/analysis/edition_stats.py": {"<PLACED_LAUREATES_SQL>": "module constant; edition is a parameter"},
     "pipeline/analysis/illectronism.py": {
