@@ -1097,7 +1097,7 @@ def _coverage(con, editions: Sequence[int]) -> str:
         text = coverage.held_sentence(coverage.scope_row(cov, editions[0]))
     else:
         whole = cov[(cov["scope"] == "all") & cov["edition"].isin(list(editions))]
-        complete = whole.loc[whole["complete"], "edition"].tolist()
+        complete = [e for e in coverage.complete_editions(cov) if e in editions]
         text = (f"{format_fr(int(whole['held'].sum()))} attributions du label détenues ; éditions "
                 f"complètes : {', '.join(map(str, complete)) or 'aucune'}")
     return f"{text} ; {format_fr(placed)} identifiées et placées sur la carte"

@@ -182,3 +182,115 @@ def test_a_notebook_run_by_hand_gives_the_pipeline_result(project, first_run):
     pipeline = nbformat.read(project.reports / "notebooks" / "collectivites" / "38185.ipynb", 4)
     assert _shown_outputs(by_hand) == _shown_outputs(pipeline)
     assert any("Grenoble" in str(output) for output in _shown_outputs(by_hand))
+
+
+# ---------------------------------------------------------------------------------------------
+# One fact, one value: every surface shows what the one function computes (README, "Coverage").
+
+def html_tables(page) -> list[list[list[str]]]:
+    """Every table of a page as rows of cell texts (headers included)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page.read_text("utf-8"), "html.parser")
+    return [[[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
+             for row in table.find_all("tr")] for table in soup.find_all("table")]
+
+
+def column_of(tables, header: str, key: str) -> str:
+    """The cell under `header` in the first row holding the cell `key`, in the first table
+    that has such a header and row."""
+    for table in tables:
+        heads = next((row for row in table if header in row), None)
+        if heads is None:
+            continue
+        for row in table:
+            if row is not heads and key in row and len(row) == len(heads):
+                return row[heads.index(header)]
+    raise AssertionError(f"no table with {header!r} and a row {key!r}")
+
+
+def check_coverage(stdout: str) -> tuple[list[str], dict[str, list[str]]]:
+    """`palmares check`'s coverage section: its header and its rows by edition."""
+    block = stdout.split("## Coverage per edition")[1].split("##")[0]
+    lines = [line.split() for line in block.splitlines()[1:] if line.strip()]
+    return lines[0], {row[0]: row for row in lines[1:]}
+
+
+@pytest.fixture(scope="module")
+def facts(project, first_run):
+    """The facts as their one function computes them, from the run's warehouse."""
+    import duckdb
+
+    from pipeline.analysis import coverage, provenance
+
+    with duckdb.connect(str(project.warehouse), read_only=True) as con:
+        cov = coverage.coverage_model(con)
+        return {"cov": cov, "whole_2021": coverage.scope_row(cov, 2021),
+                "ten_2021": coverage.scope_row(cov, 2021, "TEN"), "cog": provenance.cog_vintage(con)}
+
+
+def test_the_2021_coverage_is_one_number_on_every_surface(project, first_run, facts, tmp_path):
+    import duckdb
+    from openpyxl import load_workbook
+
+    from pipeline import maps
+    from pipeline.formatting import format_fr, format_percent_fr
+
+    share = facts["whole_2021"]["share_pct"]
+    assert share == round(100 * facts["whole_2021"]["held"] / facts["whole_2021"]["published"], 1)
+    shown = format_fr(share, 1)
+    overview = html_tables(project.reports / "overview.html")
+    assert column_of(overview, "Part détenue (%)", "2021") == shown
+    edition_page = html_tables(project.reports / "editions" / "2021.html")
+    assert column_of(edition_page, "Part détenue (%)", "2021") == shown
+
+    out = tmp_path / "pack"
+    assert palmares(project, "stats", "--edition", "2021", "--out", str(out),
+                    "--format", "csv,xlsx").returncode == 0
+    csv = pd.read_csv(out / "coverage.csv")
+    assert csv[(csv["edition"] == 2021) & (csv["scope"] == "liste entière")]["share_pct"].tolist() == [share]
+    sheet = load_workbook(out / "statistiques_2021.xlsx")["Couverture"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = next(row for row in rows if "Part détenue (%)" in row)
+    (xlsx_share,) = [row[header.index("Part détenue (%)")] for row in rows
+                     if row[0] == "2021" and row[1] == "liste entière"]
+    assert xlsx_share == share
+
+    with duckdb.connect(str(project.warehouse), read_only=True) as con:
+        figure = maps.edition_map(con, project.geometry_cache, 2021, "departement")
+    texts = " ".join(text.get_text() for text in figure.texts)
+    assert f"({format_percent_fr(share)})" in texts.replace("\n", " ")
+
+    header, rows = check_coverage(palmares(project, "check").stdout)
+    assert float(rows["2021"][header.index("share_pct")]) == share
+
+
+def test_check_and_the_pages_agree_on_every_count_they_both_print(project, first_run, facts):
+    from pipeline.formatting import format_fr
+
+    header, rows = check_coverage(palmares(project, "check").stdout)
+    overview = html_tables(project.reports / "overview.html")
+    pairs = {"resolved": "Collectivités identifiées", "quarantined": "Lignes mises de côté",
+             "held": "Lignes détenues", "published": "Total publié", "held_5": "5 @ détenues"}
+    for edition in ("2021", "2024", "2009"):
+        for column, french in pairs.items():
+            value = rows[edition][header.index(column)]
+            expected = "–" if value == "<NA>" else format_fr(int(value))
+            assert column_of(overview, french, edition) == expected, (edition, column)
+    page = html_tables(project.reports / "editions" / "2021.html")
+    held = facts["whole_2021"]["held"]
+    assert column_of(page, "Détenues", "2021") == format_fr(held)
+    assert rows["2021"][header.index("held")] == str(held)
+
+
+def test_the_ten_count_and_the_cog_vintage_come_from_the_data(project, first_run, facts):
+    from pipeline.formatting import format_fr
+
+    ten = facts["ten_2021"]["published"]  # editions.csv column n_ten, on its source's row
+    assert ten == 14
+    continuity_page = html_tables(project.reports / "continuite.html")
+    assert column_of(continuity_page, "TEN publiés", "2021") == format_fr(ten)
+    edition_page = html_tables(project.reports / "editions" / "2021.html")
+    assert column_of(edition_page, "Total publié", "TEN décernés (détenus)") == format_fr(ten)
+    for page in project.reports.rglob("*.html"):
+        assert f"COG {facts['cog']}" in page.read_text("utf-8"), page

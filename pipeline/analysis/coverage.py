@@ -227,8 +227,7 @@ def exact_breakdowns(con: duckdb.DuckDBPyConnection, cov: pd.DataFrame) -> pd.Da
         LEFT JOIN set_aside q ON q.edition = e.label_year
         ORDER BY 1
         """).df()
-    whole = cov[(cov["scope"] == "all") & cov["complete"]]["edition"]
-    complete = facts["edition"].isin(set(whole))
+    complete = facts["edition"].isin(set(complete_editions(cov)))
     return pd.DataFrame({
         "edition": facts["edition"],
         "kind": complete & (facts["quarantined"] == 0) & (facts["kind_unstated"] == 0),
@@ -236,6 +235,12 @@ def exact_breakdowns(con: duckdb.DuckDBPyConnection, cov: pd.DataFrame) -> pd.Da
         "population_class": complete & (facts["quarantined_french"] == 0)
         & (facts["population_unknown"] == 0),
     })
+
+
+def complete_editions(cov: pd.DataFrame) -> list[int]:
+    """The editions whose whole list is complete."""
+    whole = cov[(cov["scope"] == "all") & cov["complete"]]
+    return [int(edition) for edition in whole["edition"]]
 
 
 def held_sentence(row: Mapping) -> str:
@@ -249,19 +254,19 @@ def held_sentence(row: Mapping) -> str:
 
 
 def wide(cov: pd.DataFrame) -> pd.DataFrame:
-    """One row per edition: the whole list (held, set aside, published, share, status), then
-    held and published per level; for `palmares check` and the overview."""
+    """One row per edition: the whole list (held, resolved, set aside, published, share), held
+    and published per level, then the status; for `palmares check` and the overview."""
     whole = cov[cov["scope"] == "all"].set_index("edition")
     frame = pd.DataFrame({
         "held": whole["held"], "resolved": whole["held_resolved"],
         "quarantined": whole["held_quarantined"], "published": whole["published"],
-        "share_pct": whole["share_pct"], "status": whole["status"],
-        "held_level_unknown": whole["level_unstated"]})
+        "share_pct": whole["share_pct"], "held_level_unknown": whole["level_unstated"]})
     for scope in ("5@", "4@", "3@", "2@", "1@", "mention"):
         level = cov[cov["scope"] == scope].set_index("edition")
         suffix = scope.rstrip("@")
         frame[f"held_{suffix}"] = level["held"].reindex(frame.index).astype("Int64")
         frame[f"published_{suffix}"] = level["published"].reindex(frame.index).astype("Int64")
+    frame["status"] = whole["status"]
     return frame.reset_index()
 
 
@@ -271,7 +276,7 @@ def describe_coverage(cov: pd.DataFrame, french: bool = False) -> str:
     words = _BASIS_FR if french else {key: key for key in _BASIS_FR}
     editions = sorted(cov["edition"].unique())
     whole = cov[cov["scope"] == "all"]
-    complete_all = whole.loc[whole["complete"], "edition"].tolist()
+    complete_all = complete_editions(cov)
     parts = [f"{len(editions)} {words['editions']} {editions[0]}-{editions[-1]}" if editions else
              words["no edition"]]
     parts.append(f"{words['complete editions']}: {_years(complete_all) or words['none']}")

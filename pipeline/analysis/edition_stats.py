@@ -429,6 +429,7 @@ def coverage_table(ctx: _Context) -> pd.DataFrame:
     frame = ctx.cov[ctx.cov["edition"].isin(years)][
         ["edition", "scope", "published", "held_resolved", "held_quarantined", "held", "share_pct", "status"]]
     frame = frame.sort_values("edition", ascending=False, kind="stable").assign(
+        edition=lambda f: f["edition"].astype(str),  # a year, not a number: no separator
         scope=lambda f: f["scope"].map(SCOPE_NAMES),
         status=lambda f: f["status"].map(STATUS_NAMES))
     note = ("Une liste est complète quand les lignes détenues (identifiées ou mises de côté avec "
