@@ -100,6 +100,10 @@ def generate_levels(n: int, seed: int = 2026, participation: float = 1.0,
     return out
 
 
+#: Kind stated for each synthetic commune (assumption: the association publishes no threshold
+#: between its «villes» and «villages»; 2,000 inhabitants is INSEE's former urban threshold).
+VILLAGE_BELOW = 2_000
+
 #: Calibrated mode: share of an edition's list renewed from the one before (assumption: the
 #: association publishes no renewal rate; the press describes most laureates as renewals) and
 #: share of the newcomers that are returns of former laureates (assumption).
@@ -164,13 +168,17 @@ def calibrated_levels(n: int, totals: dict[int, int], level_counts: dict[int, di
 
 
 def current_communes(root: Path | None = None) -> pd.DataFrame:
-    """Current communes of the committed reference: code, name, département."""
+    """Current communes of the committed reference: code, name, département, and the kind a
+    synthetic row states (village below VILLAGE_BELOW inhabitants, else ville)."""
     path = (root or Paths.from_env().root) / "data" / "raw" / "reference" / "commune.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False,
-                        usecols=["commune_code", "commune_kind", "name", "departement_code"])
+                        usecols=["commune_code", "commune_kind", "name", "departement_code",
+                                 "population"])
     frame = frame[frame["commune_kind"] == "commune"]
+    population = pd.to_numeric(frame["population"], errors="coerce")
+    frame["kind"] = np.where(population < VILLAGE_BELOW, "village", "ville")
     return frame.rename(columns={"commune_code": "code", "departement_code": "departement"})[
-        ["code", "name", "departement"]].reset_index(drop=True)
+        ["code", "name", "departement", "kind"]].reset_index(drop=True)
 
 
 def synthetic_tables(communes: pd.DataFrame, seed: int = 2026, participation: float = 1.0,
@@ -194,7 +202,7 @@ def synthetic_tables(communes: pd.DataFrame, seed: int = 2026, participation: fl
         "name": communes["name"].to_numpy()[rows],
         "departement": communes["departement"].to_numpy()[rows],
         "arobases": states[rows, cols].astype(np.int8),
-        "kind": None,
+        "kind": (communes["kind"].to_numpy()[rows] if "kind" in communes else None),
         "code": communes["code"].to_numpy()[rows],
         "entity": "commune",
         "resolution_method": "synthetic",

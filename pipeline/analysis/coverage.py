@@ -307,10 +307,12 @@ def _years(years: Iterable) -> str:
 
 
 def synthetic_flag(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when every laureate is synthetic; a warehouse mixing both is refused."""
+    """True when every laureate is synthetic (its file or its source is `synthetic://`, as in
+    a scratch root holding benchmarks/synthetic_root.py's palmarès); a warehouse mixing both is
+    refused."""
     synthetic, total = con.execute(
-        "SELECT coalesce(count_if(source_file LIKE 'synthetic://%'), 0), count(*) "
-        "FROM laureates").fetchone()
+        "SELECT coalesce(count_if(source_file LIKE 'synthetic://%' "
+        "OR source_url LIKE 'synthetic://%'), 0), count(*) FROM laureates").fetchone()
     if 0 < synthetic < total:
         raise ValueError(f"the warehouse mixes {synthetic} synthetic rows with "
                          f"{total - synthetic} real rows: refusing to compute on it")
