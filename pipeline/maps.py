@@ -843,7 +843,8 @@ PALMARES_NOTE = ("Palmarès partiel : une collectivité absente de nos données 
 def caption_for(con, scheme: str | None) -> str:
     """Sources and vintages, from the warehouse's build_info (COG year)."""
     cog = provenance.cog_vintage(con)
-    text = ("Sources : Villes Internet (palmarès rassemblé par le projet), INSEE (populations "
+    text = ((coverage.SYNTHETIC_WARNING if coverage.synthetic_flag(con) else "") +
+            "Sources : Villes Internet (palmarès rassemblé par le projet), INSEE (populations "
             f"légales, COG {cog}) ; fond : {provenance.geometry_credit()}, COG {cog}")
     if scheme:
         text += f". Classes : {SCHEMES[scheme][1]}"

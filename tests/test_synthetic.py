@@ -63,6 +63,8 @@ def test_a_scratch_root_with_the_calibrated_palmares_has_exact_complete_editions
         tables = edition_stats.edition_tables(con, 2024)
         assert continuity.continuity_table(con)["is_synthetic"].all()
     levels = tables["levels"]
+    assert all(frame.attrs["source"].startswith(coverage.SYNTHETIC_WARNING)
+               for frame in tables.values())
     assert set(levels["status"]) == {"complet (liste entière détenue)"}
     # 2023 publishes 76 at 5 @, which the calibration does not reproduce: no change at 5 @ only
     assert levels.set_index("level")["change"].isna().tolist() == [True, False, False, False, False]

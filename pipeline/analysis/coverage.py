@@ -306,6 +306,10 @@ def _years(years: Iterable) -> str:
     return ", ".join(str(int(y)) for y in years)
 
 
+#: Put before the sources of every table and map drawn from a synthetic palmarès.
+SYNTHETIC_WARNING = "PALMARÈS SYNTHÉTIQUE (tests d'échelle, aucun vrai lauréat). "
+
+
 def synthetic_flag(con: duckdb.DuckDBPyConnection) -> bool:
     """True when every laureate is synthetic (its file or its source is `synthetic://`, as in
     a scratch root holding benchmarks/synthetic_root.py's palmarès); a warehouse mixing both is

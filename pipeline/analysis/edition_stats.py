@@ -21,9 +21,11 @@ from pipeline.analysis import continuity, provenance
 from pipeline.analysis.coverage import (
     SCOPE_NAMES,
     STATUS_NAMES,
+    SYNTHETIC_WARNING,
     coverage_model,
     exact_breakdowns,
     scope_row,
+    synthetic_flag,
 )
 from pipeline.formatting import format_fr, format_percent_fr
 
@@ -100,7 +102,8 @@ def edition_tables(con: duckdb.DuckDBPyConnection, edition: int,
     now, before = placed_laureates(con, edition), (
         placed_laureates(con, previous) if previous else placed_laureates(con, -1))
     exact = exact_breakdowns(con, cov).set_index("edition")
-    context = _Context(edition, previous, cov, exact, SOURCE.format(cog=cog), cog)
+    source = (SYNTHETIC_WARNING if synthetic_flag(con) else "") + SOURCE.format(cog=cog)
+    context = _Context(edition, previous, cov, exact, source, cog)
     tables = {
         "levels": levels_table(con, context),
         "kinds": kinds_table(con, context, now, before),
