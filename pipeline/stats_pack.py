@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipeline.analysis import edition_stats
 from pipeline.formatting import format_fr
+from pipeline.tables import markdown_text
 
 FORMATS = ("xlsx", "csv", "md", "pdf")
 #: Sheet names: 31 characters at most in Excel.
@@ -89,16 +90,20 @@ def _plain(value):
 
 
 def markdown(tables: dict[str, pd.DataFrame], edition: int, summary: str) -> str:
-    """A summary for a newsletter or a press release: every table in Markdown, French numbers."""
-    lines = [f"# Label « Territoires, Villes et Villages Internet » : édition {edition}", "", summary, ""]
+    """A summary for a newsletter or a press release: every table in Markdown, French numbers;
+    every text escaped (`tables.markdown_text`), so names and notes show as written."""
+    lines = [f"# Label « Territoires, Villes et Villages Internet » : édition {edition}", "",
+             markdown_text(summary), ""]
     for frame in tables.values():
         headers = frame.attrs.get("headers", {})
-        lines += [f"## {frame.attrs.get('title', '')}", ""]
+        lines += [f"## {markdown_text(frame.attrs.get('title', ''))}", ""]
         rows = _cells(frame)
-        lines.append("| " + " | ".join(headers.get(c, c) for c in frame.columns) + " |")
+        lines.append("| " + " | ".join(markdown_text(headers.get(c, c)) for c in frame.columns) + " |")
         lines.append("|" + "|".join("---:" if numeric else "---" for numeric in _numeric(frame)) + "|")
-        lines += ["| " + " | ".join(cell["text"].replace("|", "/") for cell in row) + " |" for row in rows]
-        lines += ["", f"*{frame.attrs.get('note', '')} {frame.attrs.get('source', '')}*", ""]
+        lines += ["| " + " | ".join(cell["text"] if cell["numeric"] else markdown_text(cell["text"])
+                                    for cell in row) + " |" for row in rows]
+        note = f"{frame.attrs.get('note', '')} {frame.attrs.get('source', '')}"
+        lines += ["", f"*{markdown_text(note)}*", ""]
     return "\n".join(lines)
 
 

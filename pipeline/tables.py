@@ -1,14 +1,31 @@
-"""Tables as French readers see them in reports: French headers, numbers and a source caption."""
+"""Tables as French readers see them in reports: French headers, numbers and a source caption.
+
+The one renderer of text from input files into report HTML. nbconvert copies a notebook's HTML
+outputs into the page as they are and renders its Markdown with raw HTML allowed, so escaping
+is done here, by construction:
+
+- `french_table` / `described_table` escape every text cell, column header and the caption; a
+  URL column becomes a link only for an http(s) URL (`link`);
+- `markdown_text` escapes a text from the data for a `Markdown(...)` output.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import html
+import re
+from collections.abc import Collection, Mapping
 from functools import partial
+from urllib.parse import urlsplit
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from pipeline.formatting import format_fr
+from pipeline.formatting import MISSING, format_fr
+
+#: Columns (original names) holding URLs, shown as links when http(s).
+LINK_COLUMNS = ("source_url",)
+#: CommonMark lets a backslash escape any ASCII punctuation (this includes < > & of HTML).
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 def french_table(
@@ -16,23 +33,33 @@ def french_table(
     headers: Mapping[str, str],
     caption: str,
     decimals: Mapping[str, int] | None = None,
+    links: Collection[str] = LINK_COLUMNS,
 ) -> Styler:
     """Style a table for a report: numbers right-aligned in French format, no index.
 
     `headers` renames columns for display; the caption must name the source and vintage;
-    `decimals` gives the decimals of a column (by its original name; default none). Years and
-    codes should be passed as text, so they get no thousands separator.
+    `decimals` gives the decimals of a column (by its original name; default none); `links`
+    the URL columns (by original name) shown as links. Years and codes should be passed as
+    text, so they get no thousands separator. Cells, headers and caption are HTML-escaped.
     """
     decimals = decimals or {}
     places = {headers.get(c, c): decimals.get(c, 0) for c in frame.columns}
-    shown = frame.rename(columns=dict(headers))
+    shown = frame.rename(columns=dict(headers)).rename_axis(columns=None)  # a pivot's axis name is code
     numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
-    return (
+    linked = [headers.get(c, c) for c in links if c in frame.columns]
+    styler = (
         shown.style.hide(axis="index")
-        .format({c: partial(format_fr, decimals=places[c]) for c in numeric})
-        .set_caption(caption)
+        .format(escape="html", na_rep=MISSING)  # every cell, until a call below replaces it
+        .format_index(escape="html", axis=1)
+        .set_caption(html.escape(caption))
         .set_properties(subset=numeric, **{"text-align": "right"})
     )
+    if numeric:  # format_fr writes digits, separators and a dash only
+        styler = styler.format({c: partial(format_fr, decimals=places[c]) for c in numeric},
+                               subset=numeric)
+    if linked:  # `link` escapes what it writes
+        styler = styler.format(dict.fromkeys(linked, link), subset=linked)
+    return styler
 
 
 def described_table(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> Styler:
@@ -40,3 +67,26 @@ def described_table(frame: pd.DataFrame, decimals: Mapping[str, int] | None = No
     statistics do), styled for a report with the note and the source as its caption."""
     caption = " ".join(part for part in (frame.attrs.get("note"), frame.attrs.get("source")) if part)
     return french_table(frame, frame.attrs.get("headers", {}), caption, decimals)
+
+
+def is_web_url(url: str) -> bool:
+    """Whether a URL may become a link: http or https with a host (never javascript:, data:...)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def link(url) -> str:
+    """HTML of a URL cell: an escaped link for http(s), escaped text otherwise, "" if missing."""
+    if not isinstance(url, str):
+        return "" if pd.isna(url) else html.escape(str(url))
+    text = html.escape(url)
+    return f'<a href="{text}">{text}</a>' if is_web_url(url) else text
+
+
+def markdown_text(text) -> str:
+    """A text from the data, safe inside Markdown: shown literally, never as markup (every ASCII
+    punctuation backslash-escaped, line breaks and runs of spaces made one space)."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))

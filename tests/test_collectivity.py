@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from pipeline.analysis import collectivity
+from pipeline.tables import markdown_text
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,9 @@ def con(real_warehouse):
 
 def test_grenoble_history_levels_and_claim(con):
     card = collectivity.profile(con, "38185")
-    assert card.heading.startswith("# Grenoble\n\nCommune (Isère, 38), code INSEE 38185")
+    # names in the heading's Markdown are escaped (markdown_text): they show as written
+    expected = "# Grenoble\n\n" + markdown_text("Commune (Isère, 38), code INSEE 38185")
+    assert card.heading.startswith(expected)
     assert "meilleur niveau connu : 5 @" in card.heading
     editions = card.levels["edition"].tolist()
     assert editions == sorted(editions) and editions[0] == 2008 and 2021 in editions

@@ -4,14 +4,18 @@ every page, notebook parameters type-checked (tests/test_notebook_jobs.py)."""
 from __future__ import annotations
 
 import ast
+import html as html_module
+import re
 import socket
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import NetworkBlocked
 
-from pipeline import site
+from pipeline import site, tables
 from pipeline.config import DEFAULT_ROOT
+from pipeline.formatting import format_fr
 
 #: Every expression formatted into SQL text in pipeline/, with why it cannot carry input.
 #: A new one fails the test below until it is reviewed and added here (or made a parameter).
@@ -107,3 +111,81 @@ def test_input_text_is_escaped_on_every_page(tmp_path):
     for html in (page, index):
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+
+
+HOSTILE_CELL = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
+
+
+def test_every_table_cell_header_and_caption_is_escaped():
+    frame = pd.DataFrame({"name": [HOSTILE_CELL, None], "count": [1234567, None],
+                          "share": [12.345, 3.0],
+                          "source_url": ["javascript:alert(1)", HOSTILE_CELL]})
+    html = tables.french_table(frame, {"name": f"Nom {HOSTILE_CELL}"}, f"Source : {HOSTILE_CELL}",
+                               decimals={"share": 1}).to_html()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "javascript:alert(1)</a>" not in html
+    assert re.search(r"<caption>Source : &lt;script&gt;", html)  # caption
+    assert re.search(r"<th[^>]*>Nom &lt;script&gt;", html)  # header
+    assert re.search(r"<td[^>]*>&lt;script&gt;", html)  # cell
+    # numbers keep their French format, right-aligned; missing values are a dash, never "<NA>"
+    assert f">{format_fr(1234567)}<" in html and f">{format_fr(12.345, 1)}<" in html
+    assert "text-align: right" in html and ">–<" in html
+    assert "<NA>" not in html and "None" not in html
+
+    described = pd.DataFrame({"distinction": [HOSTILE_CELL], "count": [2]})
+    described.attrs.update(headers={"distinction": f"Distinction {HOSTILE_CELL}"},
+                           note=f"Note {HOSTILE_CELL}", source="Source")
+    html = tables.described_table(described).to_html()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "<caption>Note &lt;script&gt;" in html and ">Distinction &lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:alert(1)", "vbscript:x",
+    "data:text/html,<script>alert(1)</script>", "//evil.example/x", "http:/no-host",
+    "/relative/path", "www.example.org"])
+def test_only_http_urls_become_links(url):
+    cell = tables.link(url)
+    assert "<a" not in cell and "<script" not in cell
+    assert html_module.unescape(cell) == url
+
+
+def test_an_http_url_becomes_a_link_whose_quotes_stay_inside_the_attribute():
+    url = 'https://example.org/?a=1&b="><script>alert(1)</script>'
+    cell = tables.link(url)
+    assert cell.startswith('<a href="https://example.org/?a=1&amp;b=&quot;&gt;&lt;script&gt;')
+    assert "<script" not in cell and cell.count("<a ") == 1
+    assert tables.link("HTTP://example.org/x").startswith('<a href="HTTP://example.org/x">')
+    assert tables.link(None) == "" and tables.link(float("nan")) == ""
+    frame = pd.DataFrame({"source_url": [url, "javascript:alert(1)"]})
+    html = tables.french_table(frame, {"source_url": "Source"}, "c").to_html()
+    assert html.count("<a href=") == 1 and "javascript:alert(1)" in html
+
+
+def test_markdown_from_data_shows_as_text():
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    for text in (HOSTILE_CELL, "[lien](javascript:alert(1)) ![image](x) <http://example.org>",
+                 "**gras** _it_ `code` # titre\n- liste\n    code\n> citation | a | b |",
+                 "Saint-Étienne (42) & l'Île $x$"):
+        escaped = tables.markdown_text(text)
+        rendered = markdown2html_mistune(f"# {escaped}\n\n{escaped}")
+        body = re.sub(r'<a class="anchor-link"[^>]*>[^<]*</a>', "", rendered)  # nbconvert's ¶ link
+        assert re.findall(r"<(\w+)", body) == ["h1", "p"], rendered
+        parts = re.findall(r"<(?:h1|p)[^>]*>(.*?)</(?:h1|p)>", body)
+        shown = [html_module.unescape(part) for part in parts]
+        assert shown == [" ".join(text.split())] * 2
+
+
+def test_the_stats_pack_markdown_shows_input_text_as_text():
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from pipeline.stats_pack import markdown
+
+    frame = pd.DataFrame({"distinction": [HOSTILE_CELL], "count": [1]})
+    frame.attrs.update(title=HOSTILE_CELL, headers={"distinction": HOSTILE_CELL},
+                       note=HOSTILE_CELL, source="Sources : test")
+    rendered = markdown2html_mistune(markdown({"mentions": frame}, 2019, HOSTILE_CELL))
+    tags = set(re.findall(r"<(\w+)", re.sub(r'<a class="anchor-link"[^>]*>[^<]*</a>', "", rendered)))
+    assert tags <= {"h1", "h2", "p", "table", "thead", "tbody", "tr", "th", "td", "em"}, tags
+    assert html_module.unescape(rendered).count(" ".join(HOSTILE_CELL.split())) >= 4

@@ -35,7 +35,7 @@ def test_the_pack_has_every_format_with_documented_sheets_and_headers(tmp_paths)
     assert read_back.set_index("Code").loc["labelled_communes_population", "2019"] == 260_790
 
     markdown = (out / "statistiques_2019.md").read_text("utf-8")
-    assert "| 5 | 1 | 5 @ | 1 | complet |" in markdown
+    assert "| 5 | 1 | 5 \\@ | 1 | complet |" in markdown  # texts escaped: "5 @" shows as written
     assert "260\u202f790" in markdown  # French thousands separator
     assert (out / "statistiques_2019.pdf").read_bytes().startswith(b"%PDF")
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from pipeline.analysis import provenance
 from pipeline.formatting import format_fr
+from pipeline.tables import markdown_text
 
 HISTORY_HEADERS = {"edition": "Édition", "level": "Niveau", "name": "Nom publié",
                    "distinction": "Distinction", "source_url": "Source", "quote": "Citation"}
@@ -30,7 +32,7 @@ KINDS = {"commune": "commune", "delegated": "commune déléguée", "associated":
 class Card:
     code: str
     name: str
-    heading: str  # Markdown: title and one paragraph
+    heading: str  # Markdown: title and one paragraph, the names in it escaped (markdown_text)
     history: pd.DataFrame
     claims: pd.DataFrame
     set_aside: pd.DataFrame
@@ -83,16 +85,16 @@ def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
            WHERE list_contains(list_transform(candidates, lambda c: split_part(c, ' ', 1)), ?)
            ORDER BY edition""", [code]).df()  # candidates read "33281 Mérignac (33)"
     set_aside.insert(2, "level", set_aside.pop("arobases").map(level_text))
-    editions = [year for (year,) in con.execute("SELECT label_year FROM edition ORDER BY 1").fetchall()]
+    editions = provenance.editions(con)
     labelled = sorted(set(history["edition"]))
     summary = (f"Labellisée dans **{len(labelled)}** édition(s) de nos données"
                + (f" ({labelled[0]}–{labelled[-1]})" if labelled else "")
                + (f", meilleur niveau connu : {level_text(levels['arobases'].max())}"
                   if levels["arobases"].notna().any() else "") + ".")
-    cog = dict(con.execute("SELECT key, value FROM build_info").fetchall()).get("cog_year", "")
+    cog = provenance.cog_vintage(con)
     return Card(
         code=code, name=name,
-        heading=f"# {name}\n\n{where[0].upper()}{where[1:]}.\n\n{summary}",
+        heading=f"# {markdown_text(name)}\n\n{markdown_text(where[0].upper() + where[1:])}.\n\n{summary}",
         history=history.astype({"edition": str}), claims=claims.astype({"stated_in_year": str}),
         set_aside=set_aside.astype({"edition": str}), levels=levels, editions=editions,
         source=("Sources : palmarès rassemblé par le projet (data/raw/palmares, la source de chaque "
