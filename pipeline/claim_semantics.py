@@ -152,13 +152,14 @@ def mask_text(mask: int) -> str:
 
 
 def describe_fact(fact) -> str:
+    """A fact in words, for the `claim` table's detail: '5 @ 3 consecutive times up to 2017'."""
     level = "labelled" if pd.isna(fact.arobases) else f"{int(fact.arobases)} @"
     years = "/".join(str(y) for y in (fact.editions if isinstance(fact.editions, list) else []))
     return {
         "level_at": lambda: f"{level} in {years}",
-        "count_up_to": lambda: (f"{level} for the {int(fact.count)}th consecutive time in "
-                                f"{int(fact.up_to)}" if fact.consecutive else
-                                f"{level} {int(fact.count)} times up to {int(fact.up_to)}"),
+        "count_up_to": lambda: (f"{level} {int(fact.count)} "
+                                f"{'consecutive ' if fact.consecutive else ''}times up to "
+                                f"{int(fact.up_to)}"),
         "labelled_since": lambda: f"{level} for {int(fact.count)} years in {int(fact.up_to)}",
         "first_at_level": lambda: f"first {level} in {years}",
         "first_participation": lambda: f"first label in {years}",
