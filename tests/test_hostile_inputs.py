@@ -1,7 +1,11 @@
-"""Property-based tests (hypothesis) over every reader: whatever bytes or table a user brings,
-a reader returns rows or raises `InputError` naming the file (and the row when there is one),
-never another exception; rows it returns are as many as the data rows it was given.
+"""Property-based tests (hypothesis) of the palmarès reader on what users bring: whatever
+bytes or table, `read_palmares` returns rows or raises `InputError` naming the file (and the row
+when there is one), never another exception; it returns one row per data row given, numbered as
+a spreadsheet shows it.
 
+Every other reader, and random bytes and mutated files for this one, are fuzzed in
+tests/test_reader_fuzz.py. The hypothesis profiles ("ci", the default, and "long", at least
+10,000 cases per reader: ``PALMARES_FUZZ=long``) are registered in tests/fuzz_profiles.py.
 Full end-to-end cases (nothing half-loaded, rows read = resolved + quarantined) are in
 tests/test_ingest.py and tests/test_crash.py; here the readers are exercised directly so that
 many cases run quickly.
@@ -14,17 +18,24 @@ import io
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzz_profiles import (  # noqa: F401 (fuzz_census: autouse)
+    breach,
+    fuzz_census,
+    outcome,
+    read_back,
+    refused,
+    tried_first,
+)
+from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pipeline.config import DEFAULT_ROOT
 from pipeline.errors import InputError
-from pipeline.sources.insee import read_insee_figure
-from pipeline.sources.palmares import read_palmares
+from pipeline.sources.palmares import CSV_SEPARATORS, read_palmares
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+READER = "read_palmares"
 HEADER_VARIANTS = {
     "edition": ["edition", "Année", "Édition", "Label", "annee"],
     "name": ["name", "Collectivité", "Commune", "Nom"],
@@ -36,29 +47,25 @@ HEADER_VARIANTS = {
 CELLS = st.one_of(
     st.text(alphabet=string.printable + "éèàçœÉ@–’ ", max_size=20),
     st.sampled_from(["2024", "1998", "2099", "5", "6 @", "@@@", "mention", "0", "-1", "", "=1+1",
-                     "=HYPERLINK(\"http://x\")", "Lille (59)", "La Madeleine", "59", "2A", "ville"]),
+                     "=HYPERLINK(\"http://x\")", "Lille (59)", "La Madeleine", "59", "2A", "ville",
+                     " ", "<script>alert(1)</script>", "x" * 5000, "２０２４", "2024.0"]),
 )
 
 
-def outcome(read, path):
-    """Rows read, or the InputError; anything else fails the test with its traceback."""
-    try:
-        return read(path)
-    except InputError as error:
-        assert str(path) in str(error) or path.name in str(error)
-        return error
+def read(path):
+    return outcome(READER, read_palmares, path)
 
 
-@SETTINGS
-@given(st.binary(max_size=2000), st.sampled_from([".csv", ".xlsx"]))
-def test_random_bytes_are_refused_cleanly(tmp_path, data, suffix):
-    path = tmp_path / f"random{suffix}"
-    path.write_bytes(data)
-    for read in (read_palmares, read_insee_figure):
-        outcome(read, path)
+def check_rows(result, expected: list[int] | None) -> None:
+    """One row per data row given (blank rows are not data rows), numbered as a spreadsheet
+    shows it; `expected` None when the file does not hold exactly the cells written."""
+    if refused(result) or expected is None:
+        return
+    got = [int(row) for row in result["source_row"]]
+    breach(READER, "one row per data row, numbered as a spreadsheet shows it", got == expected,
+           f"{got} != {expected}")
 
 
-@SETTINGS
 @given(st.integers(min_value=0, max_value=100),
        st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"]))
 def test_truncated_and_re_encoded_real_files(tmp_path, cut_percent, encoding):
@@ -66,63 +73,80 @@ def test_truncated_and_re_encoded_real_files(tmp_path, cut_percent, encoding):
     data = text.encode(encoding, errors="replace")
     path = tmp_path / "cut.csv"
     path.write_bytes(data[: len(data) * cut_percent // 100])
-    result = outcome(read_palmares, path)
-    if not isinstance(result, InputError):
+    result = read(path)
+    if not refused(result):
         assert result["source_row"].is_unique
 
 
 @st.composite
 def tables(draw):
     """A table as users type them: header variants, columns missing, duplicated or shuffled,
-    cells of any kind, duplicated rows."""
+    cells of any kind, duplicated rows, blank rows."""
     columns = draw(st.lists(st.sampled_from(list(HEADER_VARIANTS)), min_size=1, max_size=7))
     headers = [draw(st.sampled_from(HEADER_VARIANTS[column])) for column in columns]
     rows = draw(st.lists(st.lists(CELLS, min_size=len(headers), max_size=len(headers)), max_size=8))
     if rows and draw(st.booleans()):
         rows.append(list(rows[0]))  # a duplicated row
+    if draw(st.integers(0, 3)) == 0:
+        rows.insert(draw(st.integers(0, len(rows))), [""] * len(headers))  # a blank row
     return headers, rows
 
 
-def write_csv(path, headers, rows, separator, encoding):
+def expected_rows(rows: list[list[str]], first: int) -> list[int]:
+    """Row numbers of the rows with a filled cell, the first data row being `first`."""
+    return [number for number, row in enumerate(rows, start=first)
+            if any(cell.strip() for cell in row)]
+
+
+def write_csv(path, headers, rows, separator, encoding) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator)
     writer.writerow(headers)
     writer.writerows(rows)
     path.write_bytes(buffer.getvalue().encode(encoding, errors="replace"))
+    return buffer.getvalue()
 
 
-def write_xlsx(path, headers, rows):
+def write_xlsx(path, titles, headers, rows) -> list[list[str]]:
+    """The workbook, and its data rows as stored (without the characters Excel refuses)."""
     book = Workbook()
     sheet = book.active
+    for title in titles:
+        sheet.append([title])
     sheet.append(headers)
-    for row in rows:  # "=1+1" is stored as a formula cell, as in a user's workbook;
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])  # Excel has no \x0c
+    stored = [[ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row] for row in rows]
+    for row in stored:  # "=1+1" is stored as a formula cell, as in a user's workbook
+        sheet.append(row)
     book.save(path)
+    return stored
 
 
-@SETTINGS
-@given(tables(), st.sampled_from([",", ";", "\t"]), st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
+@given(tables(), st.sampled_from([",", ";", "\t"]),
+       st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))
 def test_hand_typed_csv_tables(tmp_path, table, separator, encoding):
     headers, rows = table
     path = tmp_path / "typed.csv"
-    write_csv(path, headers, rows, separator, encoding)
-    result = outcome(read_palmares, path)
-    if not isinstance(result, InputError):
-        non_empty = [row for row in rows if any(str(cell).strip() for cell in row)]
-        assert len(result) <= len(non_empty)  # blank rows are skipped, none is invented
-        assert result["edition"].dropna().between(1999, 2100).all()
-        assert result["arobases"].dropna().between(0, 5).all()
+    text = write_csv(path, headers, rows, separator, encoding)
+    result = read(path)
+    if refused(result):
+        return
+    assert result["edition"].dropna().between(1999, 2100).all()
+    assert result["arobases"].dropna().between(0, 5).all()
+    exact = read_back(path.read_bytes()) == text and not tried_first(
+        separator, [headers, *rows], CSV_SEPARATORS)
+    check_rows(result, expected_rows(rows, first=2) if exact else None)
 
 
-@SETTINGS
-@given(tables())
-def test_hand_typed_workbooks_with_formula_cells(tmp_path, table):
+@given(tables(), st.lists(st.sampled_from(["Palmarès 2024", "", "Villes Internet"]), max_size=2))
+def test_hand_typed_workbooks_with_formula_cells(tmp_path, table, titles):
     headers, rows = table
     path = tmp_path / "typed.xlsx"
-    write_xlsx(path, headers, rows)
-    result = outcome(read_palmares, path)
-    if not isinstance(result, InputError):
-        assert not result["name"].astype(str).str.startswith("=").any()  # formulas never read as names
+    stored = write_xlsx(path, titles, headers, rows)
+    result = read(path)
+    if refused(result):
+        return
+    assert not result["name"].astype(str).str.startswith("=").any()  # formulas never read as names
+    check_rows(result, expected_rows(stored, first=len(titles) + 2))
 
 
 @pytest.mark.parametrize("cells, problem", [
