@@ -1,6 +1,6 @@
 """Benchmark of pipeline.analysis.continuity at full-France scale, on a SYNTHETIC palmarès.
 
-Writes a synthetic palmarès (pipeline/synthetic.py: every current commune in every edition
+Writes a synthetic palmarès (benchmarks/synthetic.py: every current commune in every edition
 1999-2026 except 2010, about 944,000 rows, flagged synthetic) to a temporary DuckDB file, never
 to the real warehouse, then times the per-collectivity continuity table two ways on it:
 
@@ -29,7 +29,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline import synthetic
+from benchmarks import synthetic
 from pipeline.analysis import continuity as c
 
 #: Columns compared between the two implementations (all but the display name).

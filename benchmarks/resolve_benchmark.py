@@ -1,4 +1,4 @@
-"""Benchmark of pipeline.resolve against the straightforward rapidfuzz approach.
+"""Benchmark of pipeline.build.resolve against the straightforward rapidfuzz approach.
 
 Builds N published-looking names from the current communes of the committed reference (COG
 2026) with seeded, realistic variations (article dropped or moved, accents removed, Saint → St,
@@ -31,13 +31,13 @@ from rapidfuzz import fuzz, process, utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.config import Paths
-from pipeline.resolve import (
+from pipeline.build.resolve import (
     FUZZY_MIN_SCORE,
     FUZZY_NO_DEPT_MIN_SCORE,
     Resolver,
 )
-from pipeline.sources.reference import read_reference
+from pipeline.build.sources.reference import read_reference
+from pipeline.paths import Paths
 
 ARTICLES = ("La ", "Le ", "Les ", "L'", "Aux ", "Las ", "Los ")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -231,7 +231,7 @@ def main(argv=None) -> int:
     total = len(names)
     print()
     print(
-        f"Ours   (pipeline.resolve.Resolver): index built in {t_build:.2f} s; "
+        f"Ours   (pipeline.build.resolve.Resolver): index built in {t_build:.2f} s; "
         f"{total:,} names in {t_ours:.2f} s = {ours_speed:,.0f} names/s"
     )
     print(f"  all {total:,}:        {fmt(score(ours['code'], names['truth']), total)}")

@@ -28,10 +28,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pipeline import notebook_jobs, run_config
-from pipeline.config import DEFAULT_ROOT, Paths
-from pipeline.run import BUILD_STEPS, Progress, build, run
-from pipeline.warehouse import build_lock, connect_read_only
+from pipeline.build.steps import BUILD_STEPS, Progress, build
+from pipeline.build.warehouse import build_lock, connect_read_only
+from pipeline.paths import DEFAULT_ROOT, Paths
+from pipeline.run import jobs, pipeline_toml
+from pipeline.run.main_job import run
 
 
 def benchmark_config(paths: Paths, editions: int, collectivities: int) -> None:
@@ -39,19 +40,19 @@ def benchmark_config(paths: Paths, editions: int, collectivities: int) -> None:
     with connect_read_only(paths) as con:
         held = [e for (e, ) in con.execute("SELECT DISTINCT edition FROM laureates ORDER BY 1").fetchall()]
         codes = [c for (c, ) in con.execute("SELECT DISTINCT code FROM laureates ORDER BY 1").fetchall()]
-    text = (DEFAULT_ROOT / run_config.CONFIG_NAME).read_text("utf-8")
+    text = (DEFAULT_ROOT / pipeline_toml.CONFIG_NAME).read_text("utf-8")
     for name, values in (("edition", held[-editions:]), ("collectivity", codes[:collectivities])):
         text = re.sub(f'^for_each = "{name}"$', f'\\g<0>\nonly = {json.dumps(values)}', text,
                       flags=re.MULTILINE)
-    (paths.root / run_config.CONFIG_NAME).write_text(text, "utf-8")
+    (paths.root / pipeline_toml.CONFIG_NAME).write_text(text, "utf-8")
 
 
 def straightforward(paths: Paths, out: Path) -> float:
     """papermill then nbconvert, one CLI call each, per job, one after the other."""
-    config = run_config.read_config(paths.root / run_config.CONFIG_NAME)
+    config = pipeline_toml.read_config(paths.root / pipeline_toml.CONFIG_NAME)
     with connect_read_only(paths) as con:
-        jobs = run_config.expand(config, paths.notebooks, con, notebook_jobs.notebook_paths(paths),
-                                 paths.root / run_config.CONFIG_NAME)
+        jobs = pipeline_toml.expand(config, paths.notebooks, con, jobs.notebook_paths(paths),
+                                 paths.root / pipeline_toml.CONFIG_NAME)
     bin_dir = Path(sys.executable).parent
     started = time.perf_counter()
     for number, job in enumerate(jobs):

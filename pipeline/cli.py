@@ -10,11 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline import run as main_job
-from pipeline import warehouse
-from pipeline.config import COG_YEAR, Paths
+from pipeline.build import steps, warehouse
 from pipeline.errors import InputError, WarehouseBusyError
-from pipeline.run_config import ParameterError
+from pipeline.paths import COG_YEAR, Paths
+from pipeline.run import main_job
+from pipeline.run.pipeline_toml import ParameterError
 
 
 def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
@@ -30,13 +30,13 @@ def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
 
 def _cmd_build(args: argparse.Namespace, paths: Paths) -> int:
     with warehouse.build_lock(paths):
-        main_job.build(paths, main_job.Progress(total=main_job.BUILD_STEPS, report=print))
+        steps.build(paths, steps.Progress(total=steps.BUILD_STEPS, report=print))
     return 0
 
 
 def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
-    from pipeline import ingest
-    from pipeline.sources import insee, reference
+    from pipeline.build import ingest
+    from pipeline.build.sources import insee, reference
 
     files = [Path(name) for name in args.files]
     for file in files:
@@ -48,8 +48,8 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
               "calls (a figure needs --indicator, --year, ... that a palmarès file does not)",
               file=sys.stderr)
         return 2
-    progress = main_job.Progress(total=main_job.TABLE_STEPS, report=print)
-    rebuild = lambda: main_job.build_tables(paths, progress)
+    progress = steps.Progress(total=steps.TABLE_STEPS, report=print)
+    rebuild = lambda: steps.build_tables(paths, progress)
     with warehouse.build_lock(paths):
         if figures:
             try:
@@ -69,7 +69,7 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
         else:
             outcome = ingest.ingest(paths, files, rebuild)
         unchanged = all(what == "unchanged" for what in outcome.values())
-        behind = unchanged and not main_job.warehouse_is_current(paths)
+        behind = unchanged and not steps.warehouse_is_current(paths)
         if behind:  # data/raw changed since the last build: an interrupted ingest, or a hand edit
             rebuild()
     for name, what in outcome.items():
@@ -108,7 +108,7 @@ def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
-    from pipeline import exports
+    from pipeline.report import exports
 
     if args.list or not args.table:
         tables = warehouse.list_tables(paths)
@@ -137,7 +137,7 @@ def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
 def _cmd_map(args: argparse.Namespace, paths: Paths) -> int:
     import matplotlib.pyplot as plt  # geopandas and matplotlib load only for this command
 
-    from pipeline import maps
+    from pipeline.report import maps
 
     editions = args.edition or None
     try:
@@ -167,8 +167,8 @@ def _cmd_map(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_stats(args: argparse.Namespace, paths: Paths) -> int:
-    from pipeline import stats_pack
     from pipeline.analysis.edition_stats import UnknownEdition
+    from pipeline.report import stats_pack
 
     formats = [name.strip() for name in args.format.split(",") if name.strip()]
     out = Path(args.out) if args.out else paths.reports / "stats" / str(args.edition)
@@ -188,7 +188,7 @@ def _cmd_stats(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_reference_refresh(args: argparse.Namespace, paths: Paths) -> int:
-    from pipeline.sources import reference
+    from pipeline.build.sources import reference
 
     try:
         reference.refresh_reference(args.cog, paths.reference)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import DEFAULT_ROOT, Paths
-from pipeline.run import TABLE_STEPS, Progress, build_tables
-from pipeline.run_config import CONFIG_NAME
-from pipeline.schema import schema_columns
+from pipeline.build.schema import schema_columns
+from pipeline.build.steps import TABLE_STEPS, Progress, build_tables
+from pipeline.paths import DEFAULT_ROOT, Paths
+from pipeline.run.pipeline_toml import CONFIG_NAME
 
 #: Tables the tiny reference leaves empty.
 OTHER_TABLES = ("edition_aggregate", "edition", "edition_conflict", "laureates", "quarantine",

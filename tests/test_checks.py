@@ -4,8 +4,8 @@ import pandas as pd
 from conftest import TINY_BUILD_INFO, TINY_SOURCES, tiny_tables
 
 from pipeline.analysis import checks
-from pipeline.schema import schema_columns
-from pipeline.warehouse import build_warehouse, connect_read_only
+from pipeline.build.schema import schema_columns
+from pipeline.build.warehouse import build_warehouse, connect_read_only
 
 
 def frame(table: str, rows: list[dict]) -> pd.DataFrame:

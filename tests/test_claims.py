@@ -5,11 +5,11 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from pipeline.assemble import held_masks
-from pipeline.claim_semantics import check
-from pipeline.config import DEFAULT_ROOT
+from pipeline.build.assemble.palmares import held_masks
+from pipeline.build.claim_semantics import check
+from pipeline.build.sources.claims import read_claim_facts, read_claims
 from pipeline.errors import InputError
-from pipeline.sources.claims import read_claim_facts, read_claims
+from pipeline.paths import DEFAULT_ROOT
 
 # One commune's labels as the palmarès holds them: 5 @ in 2015-2017 and 2019, 4 @ in 2018,
 # labelled in 2014 without a stated level.

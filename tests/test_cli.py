@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import TINY_BUILD_INFO, TINY_SOURCES, palmares, tiny_tables
 
+from pipeline.build.warehouse import build_warehouse
 from pipeline.cli import main
-from pipeline.config import DEFAULT_ROOT, Paths
-from pipeline.warehouse import build_warehouse
+from pipeline.paths import DEFAULT_ROOT, Paths
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from pipeline.analysis import collectivity
-from pipeline.tables import markdown_text
+from pipeline.report.tables import markdown_text
 
 
 @pytest.fixture(scope="module")

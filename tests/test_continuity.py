@@ -17,10 +17,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipeline import synthetic
+from benchmarks import synthetic
 from pipeline.analysis import continuity as c
-from pipeline.config import DEFAULT_ROOT
-from pipeline.schema import SCHEMA_SQL
+from pipeline.build.schema import SCHEMA_SQL
+from pipeline.paths import DEFAULT_ROOT
 
 EDITIONS = [2005, 2006, 2007, 2008, 2009, 2011, 2012, 2013, 2014, 2015, 2016, 2017]
 #            2005 06 07 08 09 11 12 13 14 15 16 17

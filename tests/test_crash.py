@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from conftest import palmares, project_copy
 
-from pipeline.config import Paths
-from pipeline.warehouse import build_lock
+from pipeline.build.warehouse import build_lock
+from pipeline.paths import Paths
 
 
 @pytest.fixture(scope="module")

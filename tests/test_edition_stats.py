@@ -28,7 +28,7 @@ import pytest
 from conftest import TINY_BUILD_INFO, TINY_SOURCES, tiny_tables
 
 from pipeline.analysis import edition_stats
-from pipeline.warehouse import build_warehouse
+from pipeline.build.warehouse import build_warehouse
 
 LILLE, MADELEINE, BASSE_TERRE, MEL = "59350", "59368", "97105", "200093201"
 PALMARES = [  # edition, name, code, entity, arobases, kind, distinction

@@ -5,9 +5,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import DEFAULT_ROOT
+from pipeline.build.sources.editions import choose_editions, read_edition_aggregates
 from pipeline.errors import InputError
-from pipeline.sources.editions import choose_editions, read_edition_aggregates
+from pipeline.paths import DEFAULT_ROOT
 
 EDITIONS_CSV = DEFAULT_ROOT / "data" / "raw" / "palmares" / "editions.csv"
 HEADER = ("edition_year,edition_number,ceremony_date,ceremony_place,total_labelled,n_5,n_4,n_3,"

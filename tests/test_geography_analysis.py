@@ -4,8 +4,8 @@ import pandas as pd
 from conftest import TINY_BUILD_INFO, TINY_SOURCES, tiny_tables
 
 from pipeline.analysis.geography import communes_per_departement, territory_counts
-from pipeline.tables import french_table
-from pipeline.warehouse import build_warehouse, connect_read_only
+from pipeline.build.warehouse import build_warehouse, connect_read_only
+from pipeline.report.tables import french_table
 
 
 def test_counts_by_level_and_zone(tmp_paths):

@@ -10,10 +10,10 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from pipeline.config import Paths
+from pipeline.build.sources import geometry
+from pipeline.build.sources.reference import read_reference
 from pipeline.errors import InputError
-from pipeline.sources import geometry
-from pipeline.sources.reference import read_reference
+from pipeline.paths import Paths
 
 CHECKOUT = Paths.from_env()
 

@@ -31,9 +31,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from pipeline.config import DEFAULT_ROOT
+from pipeline.build.sources.palmares import CSV_SEPARATORS, read_palmares
 from pipeline.errors import InputError
-from pipeline.sources.palmares import CSV_SEPARATORS, read_palmares
+from pipeline.paths import DEFAULT_ROOT
 
 READER = "read_palmares"
 HEADER_VARIANTS = {

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import palmares, project_copy
 
-from pipeline.config import Paths
+from pipeline.paths import Paths
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"

@@ -6,10 +6,10 @@ import duckdb
 import pytest
 
 from pipeline.analysis import illectronism as il
-from pipeline.config import Paths
-from pipeline.schema import SCHEMA_SQL
-from pipeline.sources.insee import assemble_illectronism
-from pipeline.sources.reference import read_reference
+from pipeline.build.schema import SCHEMA_SQL
+from pipeline.build.sources.insee import assemble_illectronism
+from pipeline.build.sources.reference import read_reference
+from pipeline.paths import Paths
 
 REAL = Paths.from_env()
 

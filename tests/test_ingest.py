@@ -14,9 +14,9 @@ import pytest
 from conftest import palmares
 from openpyxl import Workbook
 
-from pipeline.config import DEFAULT_ROOT, Paths
-from pipeline.ingest import ingest
-from pipeline.run import TABLE_STEPS, Progress, build_tables
+from pipeline.build.ingest import ingest
+from pipeline.build.steps import TABLE_STEPS, Progress, build_tables
+from pipeline.paths import DEFAULT_ROOT, Paths
 
 LAUREATES = DEFAULT_ROOT / "data" / "raw" / "palmares" / "laureates.csv"
 FRENCH_HEADER = ["Collectivité", "Département", "Nb @", "Année", "Catégorie", "Source"]

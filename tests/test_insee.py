@@ -8,13 +8,13 @@ import shutil
 import pandas as pd
 import pytest
 
-from pipeline import manifest
-from pipeline.config import Paths
+from pipeline.build import manifest
+from pipeline.build.ingest import ingest_figures
+from pipeline.build.schema import schema_columns
+from pipeline.build.sources import insee
+from pipeline.build.sources.reference import read_reference
 from pipeline.errors import InputError
-from pipeline.schema import schema_columns
-from pipeline.ingest import ingest_figures
-from pipeline.sources import insee
-from pipeline.sources.reference import read_reference
+from pipeline.paths import Paths
 
 REAL = Paths.from_env()
 RAW = REAL.raw / "insee"
@@ -463,7 +463,7 @@ def test_a_region_level_download(tmp_path, reference):
 def test_cli_routes_a_figure_download_and_names_a_missing_option(tmp_path):
     from conftest import palmares
 
-    from pipeline.config import DEFAULT_ROOT
+    from pipeline.paths import DEFAULT_ROOT
 
     project = Paths(tmp_path / "project")
     shutil.copytree(DEFAULT_ROOT / "data" / "raw", project.raw,

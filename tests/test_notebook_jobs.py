@@ -10,10 +10,12 @@ import nbformat
 import pytest
 from conftest import TINY_BUILD_INFO, TINY_SOURCES, tiny_tables
 
-from pipeline import notebook_jobs, run_config, run_state, runner, site
+from pipeline import io
+from pipeline.build.warehouse import build_warehouse
 from pipeline.errors import InputError
-from pipeline.run_config import ParameterError
-from pipeline.warehouse import build_warehouse
+from pipeline.report import site
+from pipeline.run import freshness, jobs, notebook, pipeline_toml
+from pipeline.run.pipeline_toml import ParameterError
 
 
 def write_notebook(path, parameters: str, *sources: str):
@@ -26,8 +28,8 @@ def write_notebook(path, parameters: str, *sources: str):
 
 
 def write_config(paths, text: str):
-    (paths.root / run_config.CONFIG_NAME).write_text(textwrap.dedent(text), "utf-8")
-    return run_config.read_config(paths.root / run_config.CONFIG_NAME)
+    (paths.root / pipeline_toml.CONFIG_NAME).write_text(textwrap.dedent(text), "utf-8")
+    return pipeline_toml.read_config(paths.root / pipeline_toml.CONFIG_NAME)
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def fake_produce(paths, ran: list):
     """Write a job's outputs without a kernel: these tests are about what runs, not how."""
     def produce(job):
         ran.append(job.page)
-        for relative in run_state.outputs(job):
+        for relative in freshness.outputs(job):
             (paths.reports / relative).parent.mkdir(parents=True, exist_ok=True)
             (paths.reports / relative).write_text(job.title, "utf-8")
     return produce
@@ -74,15 +76,15 @@ def fake_produce(paths, ran: list):
 
 def run_once(paths, config, force=False) -> list[str]:
     ran: list[str] = []
-    plan = notebook_jobs.plan(paths, config, force=force)
-    outcome = notebook_jobs.execute(paths, plan, config.workers, fake_produce(paths, ran))
+    plan = jobs.plan(paths, config, force=force)
+    outcome = jobs.execute(paths, plan, config.workers, fake_produce(paths, ran))
     assert not outcome.failed
     return sorted(ran)
 
 
 def test_parameters_and_path_parameters_are_given_to_declaring_notebooks(project):
     config = write_config(project, CONFIG)
-    plan = notebook_jobs.plan(project, config)
+    plan = jobs.plan(project, config)
     params = {job.page: job.parameters for job in plan.jobs}
     assert params == {
         "editions/2023.html": {"edition": 2023, "warehouse": "../data/processed/warehouse.duckdb"},
@@ -101,8 +103,8 @@ def test_a_wrong_parameter_stops_the_run_before_any_kernel_starts(project, sets,
     config = write_config(project, CONFIG.replace("[{edition = 2023}, {edition = 2024}]", sets))
     ran: list[str] = []
     with pytest.raises(ParameterError, match=problem) as error:
-        plan = notebook_jobs.plan(project, config)
-        notebook_jobs.execute(project, plan, 1, fake_produce(project, ran))
+        plan = jobs.plan(project, config)
+        jobs.execute(project, plan, 1, fake_produce(project, ran))
     assert "notebook edition" in str(error.value)
     assert ran == [] and not project.reports.exists()
 
@@ -110,7 +112,7 @@ def test_a_wrong_parameter_stops_the_run_before_any_kernel_starts(project, sets,
 def test_annotations_type_parameters(project):
     config = write_config(project, CONFIG.replace('{label = "régions"}', "{label = 3}"))
     with pytest.raises(ParameterError, match="parameter 'label' must be str, not int"):
-        notebook_jobs.plan(project, config)
+        jobs.plan(project, config)
 
 
 @pytest.mark.parametrize("text, problem", [
@@ -123,10 +125,10 @@ def test_annotations_type_parameters(project):
     ("[[notebook]\n", "not valid TOML"),
 ])
 def test_configuration_errors_name_the_file_and_entry(tmp_paths, text, problem):
-    path = tmp_paths.root / run_config.CONFIG_NAME
+    path = tmp_paths.root / pipeline_toml.CONFIG_NAME
     path.write_text(text, "utf-8")
     with pytest.raises(InputError, match="pipeline.toml") as error:
-        run_config.read_config(path)
+        pipeline_toml.read_config(path)
     assert problem in str(error.value)
 
 
@@ -134,8 +136,8 @@ def test_nothing_reruns_without_a_change(project):
     config = write_config(project, CONFIG)
     assert run_once(project, config) == ["editions/2023.html", "editions/2024.html", "regions.html"]
     assert run_once(project, config) == []
-    plan = notebook_jobs.plan(project, config)
-    assert notebook_jobs.explain(plan) == [
+    plan = jobs.plan(project, config)
+    assert jobs.explain(plan) == [
         "skip  editions/2023.html: up to date",
         "skip  editions/2024.html: up to date",
         "skip  regions.html: up to date",
@@ -150,12 +152,12 @@ def test_touching_or_editing_a_notebook_reruns_only_its_parameter_sets(project):
     source = project.notebooks / "edition.ipynb"
     stat = source.stat()
     os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    plan = notebook_jobs.plan(project, config)
+    plan = jobs.plan(project, config)
     assert plan.reasons["editions/2023.html"] == ["notebook edition.ipynb touched (same content, newer time)"]
     assert plan.reasons["regions.html"] == []
     assert run_once(project, config) == ["editions/2023.html", "editions/2024.html"]
     write_notebook(project.notebooks / "regions.ipynb", "label: str = 'x'", "print(label, 1)")
-    assert notebook_jobs.plan(project, config).reasons["regions.html"] == ["notebook regions.ipynb changed"]
+    assert jobs.plan(project, config).reasons["regions.html"] == ["notebook regions.ipynb changed"]
     assert run_once(project, config) == ["regions.html"]
 
 
@@ -163,31 +165,31 @@ def test_parameters_code_outputs_and_read_tables_trigger_reruns(project, monkeyp
     config = write_config(project, CONFIG)
     run_once(project, config)
     changed = write_config(project, CONFIG.replace("{edition = 2024}]", "{edition = 2025}]"))
-    plan = notebook_jobs.plan(project, changed)
+    plan = jobs.plan(project, changed)
     assert plan.reasons["editions/2025.html"] == ["never run (or failed last time)"]
     assert plan.retired == ["editions/2024.html"]
     run_once(project, changed)
     assert not (project.reports / "editions" / "2024.html").exists()  # retired page removed
 
     (project.reports / "regions.html").unlink()
-    assert notebook_jobs.plan(project, changed).reasons["regions.html"] == ["output missing (regions.html)"]
+    assert jobs.plan(project, changed).reasons["regions.html"] == ["output missing (regions.html)"]
     run_once(project, changed)
 
     tables = tiny_tables()
     tables["region"].loc[0, "name"] = "Hauts de France"
     build_warehouse(project, tables, TINY_SOURCES, TINY_BUILD_INFO)
-    plan = notebook_jobs.plan(project, changed)
+    plan = jobs.plan(project, changed)
     assert plan.reasons["regions.html"] == ["warehouse content changed (region)"]
     assert plan.reasons["editions/2023.html"] == []  # reads laureates only
     run_once(project, changed)
 
     build_warehouse(project, tiny_tables() | {"region": tables["region"]}, TINY_SOURCES,
                     {**TINY_BUILD_INFO, "built_at": "later"})
-    assert notebook_jobs.plan(project, changed).to_run == []  # a rebuild alone changes nothing
+    assert jobs.plan(project, changed).to_run == []  # a rebuild alone changes nothing
 
-    monkeypatch.setattr(run_state, "code_fingerprint", lambda: "other code")
+    monkeypatch.setattr(io, "code_fingerprint", lambda: "other code")
     assert all(why == ["pipeline/ code changed"]
-               for why in notebook_jobs.plan(project, changed).reasons.values())
+               for why in jobs.plan(project, changed).reasons.values())
 
 
 def test_a_failing_notebook_is_reported_and_the_others_still_run(project):
@@ -197,12 +199,12 @@ def test_a_failing_notebook_is_reported_and_the_others_still_run(project):
     provenance = site.Provenance("abc", "2026", "now")
 
     def produce(job):
-        executed = runner.execute(job, project.reports / job.executed, cwd=project.notebooks)
-        site.write_page(project.reports, job.page, job.title, runner.render_body(executed),
+        executed = notebook.execute(job, project.reports / job.executed, cwd=project.notebooks)
+        site.write_page(project.reports, job.page, job.title, notebook.render_body(executed),
                         provenance, job.parameters)
 
-    plan = notebook_jobs.plan(project, config)
-    outcome = notebook_jobs.execute(project, plan, config.workers, produce)
+    plan = jobs.plan(project, config)
+    outcome = jobs.execute(project, plan, config.workers, produce)
     assert sorted(job.page for job in outcome.executed) == ["editions/2023.html", "editions/2024.html"]
     [(job, error)] = outcome.failed
     assert job.page == "regions.html"
@@ -210,23 +212,23 @@ def test_a_failing_notebook_is_reported_and_the_others_still_run(project):
     assert "failed in cell [4]" in str(error) and "ValueError: table vide : régions" in str(error)
     assert (project.reports / "notebooks" / "regions.failed.ipynb").exists()
     assert "édition 2024" in (project.reports / "editions" / "2024.html").read_text("utf-8")
-    again = notebook_jobs.plan(project, config)
+    again = jobs.plan(project, config)
     assert [job.page for job in again.to_run] == ["regions.html"]  # the failure runs again next time
 
 
 def test_for_each_expands_over_the_editions_and_collectivities_held(real_warehouse):
-    from pipeline.warehouse import connect_read_only
+    from pipeline.build.warehouse import connect_read_only
 
-    editions = run_config.NotebookSpec("edition", "Édition {edition}", "e/{edition}.html", "É",
+    editions = pipeline_toml.NotebookSpec("edition", "Édition {edition}", "e/{edition}.html", "É",
                                        for_each="edition")
-    places = run_config.NotebookSpec("collectivity", "{name} ({departement})", "c/{code}.html", "C",
+    places = pipeline_toml.NotebookSpec("collectivity", "{name} ({departement})", "c/{code}.html", "C",
                                      for_each="collectivity", only=("38185", "246700488"))
     with connect_read_only(real_warehouse) as con:
         held = con.execute("SELECT count(DISTINCT edition), count(DISTINCT code) FROM laureates").fetchone()
-        edition_sets = run_config.parameter_sets(editions, con)
-        all_places = run_config.parameter_sets(
-            run_config.NotebookSpec("collectivity", "", "", "", for_each="collectivity"), con)
-        chosen = run_config.parameter_sets(places, con)
+        edition_sets = pipeline_toml.parameter_sets(editions, con)
+        all_places = pipeline_toml.parameter_sets(
+            pipeline_toml.NotebookSpec("collectivity", "", "", "", for_each="collectivity"), con)
+        chosen = pipeline_toml.parameter_sets(places, con)
     assert len(edition_sets) == held[0] and len(all_places) == held[1]
     assert [p["edition"] for p, _ in edition_sets] == sorted(p["edition"] for p, _ in edition_sets)
     assert {"edition": 2021} in [p for p, _ in edition_sets]

@@ -13,11 +13,11 @@ import pandas as pd
 from conftest import TINY_BUILD_INFO, TINY_SOURCES, tiny_tables
 
 from pipeline.analysis import collectivity, continuity
-from pipeline.assemble import check_claims
-from pipeline.config import Paths
-from pipeline.resolve import Resolver
-from pipeline.sources.claims import read_claim_facts, read_claims
-from pipeline.warehouse import build_warehouse
+from pipeline.build.assemble.palmares import check_claims
+from pipeline.build.resolve import Resolver
+from pipeline.build.sources.claims import read_claim_facts, read_claims
+from pipeline.build.warehouse import build_warehouse
+from pipeline.paths import Paths
 
 LILLE = "59350"
 EDITIONS = [2013, 2014, 2015, 2016, 2017]

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from pipeline.config import DEFAULT_ROOT
+from pipeline.build.sources.palmares import CANONICAL_COLUMNS, _kind, _level, read_palmares
 from pipeline.errors import InputError
-from pipeline.sources.palmares import CANONICAL_COLUMNS, _kind, _level, read_palmares
+from pipeline.paths import DEFAULT_ROOT
 
 LAUREATES = Path(DEFAULT_ROOT) / "data" / "raw" / "palmares" / "laureates.csv"
 CANONICAL_HEADER = ["edition", "name", "departement", "kind", "arobases", "distinction", "code",

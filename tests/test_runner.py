@@ -6,8 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pipeline.run_config import NotebookJob
-from pipeline.runner import NotebookFailed, execute, render_body
+from pipeline.run.notebook import NotebookFailed, execute, render_body
+from pipeline.run.pipeline_toml import NotebookJob
 
 
 def write_notebook(path, *sources):

@@ -2,7 +2,7 @@
 
 import re
 
-from pipeline.site import Link, Provenance, Section, map_links, write_index, write_page
+from pipeline.report.site import Link, Provenance, Section, map_links, write_index, write_page
 
 PROVENANCE = Provenance(
     git_commit="abc123",

@@ -7,8 +7,8 @@ from conftest import TINY_BUILD_INFO, TINY_SOURCES, palmares
 from openpyxl import load_workbook
 from test_edition_stats import hand_made_tables
 
-from pipeline import stats_pack
-from pipeline.warehouse import build_warehouse
+from pipeline.build.warehouse import build_warehouse
+from pipeline.report import stats_pack
 
 
 def test_the_pack_has_every_format_with_documented_sheets_and_headers(tmp_paths):

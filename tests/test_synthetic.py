@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipeline import synthetic
+from benchmarks import synthetic
 
 
 def test_calibrated_palmares_has_the_published_sizes_and_levels(real_warehouse, tmp_path):
@@ -44,8 +44,8 @@ def test_a_scratch_root_with_the_calibrated_palmares_has_exact_complete_editions
     import importlib.util
 
     from pipeline.analysis import continuity, coverage, edition_stats
-    from pipeline.config import DEFAULT_ROOT, Paths
-    from pipeline.run import TABLE_STEPS, Progress, build_tables
+    from pipeline.build.steps import TABLE_STEPS, Progress, build_tables
+    from pipeline.paths import DEFAULT_ROOT, Paths
 
     spec = importlib.util.spec_from_file_location(
         "synthetic_root", DEFAULT_ROOT / "benchmarks" / "synthetic_root.py")

@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 from conftest import TINY_BUILD_INFO, TINY_SOURCES, tiny_tables
 
-from pipeline.errors import WarehouseBusyError
-from pipeline.warehouse import (
+from pipeline.build.warehouse import (
     TABLES,
     WarehouseBuildError,
     build_lock,
@@ -20,6 +19,7 @@ from pipeline.warehouse import (
     export_table,
     list_tables,
 )
+from pipeline.errors import WarehouseBusyError
 
 
 def build(paths, tables=None):

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.analysis import provenance
 from pipeline.formatting import format_fr
-from pipeline.tables import markdown_text
+from pipeline.report.tables import markdown_text
 
 HISTORY_HEADERS = {"edition": "Édition", "level": "Niveau", "name": "Nom publié",
                    "distinction": "Distinction", "source_url": "Source", "quote": "Citation"}

@@ -32,7 +32,7 @@ Claims
 ------
 With `claims=True` (the warehouse's `claim_fact` table, read from the project's claim_facts.csv)
 or a DataFrame of facts, press claims narrow the cells and counts, read once by
-`pipeline.claim_semantics` (the reading the `claim` table's verdict uses too): `level_at`,
+`pipeline.build.claim_semantics` (the reading the `claim` table's verdict uses too): `level_at`,
 `count_up_to` (consecutive: L @ at the N editions ending at `up_to` and not L @ at the edition
 before; not consecutive: exactly N labels at L @ up to `up_to`), `labelled_since`,
 `first_at_level`, `first_participation`. A claim that contradicts the data is ignored for that cell
@@ -43,7 +43,7 @@ Every result says what it rests on: `attrs["coverage"]` (the coverage rows, as p
 so that pandas can still concatenate results; `coverage_of(result)` gives them back as a
 frame), `attrs["basis"]` (the same in one line: editions, complete lists, share held of each
 published total), `attrs["claims"]`, `attrs["editions"]` and `attrs["synthetic"]`. Results
-computed on a synthetic palmarès (pipeline/synthetic.py) also carry an `is_synthetic` column;
+computed on a synthetic palmarès (benchmarks/synthetic.py) also carry an `is_synthetic` column;
 a warehouse mixing synthetic and real rows is refused.
 
 Public functions (each takes a DuckDB connection, read-only is enough, and the optional
@@ -72,7 +72,7 @@ from pipeline.analysis.coverage import (
     describe_coverage,
     synthetic_flag,
 )
-from pipeline.claim_semantics import (
+from pipeline.build.claim_semantics import (
     ABSENT,
     ALL_STATES,
     LABELLED,
@@ -83,7 +83,7 @@ from pipeline.claim_semantics import (
     level_bit,
 )
 
-# States as bits: see pipeline.claim_semantics, which reads the claims with them.
+# States as bits: see pipeline.build.claim_semantics, which reads the claims with them.
 
 FIVE = level_bit(5)
 

@@ -1,6 +1,6 @@
 """An edition's statistics, as the association and the press republish them, checked.
 
-One implementation feeds the jury chair's pack (`palmares stats`, pipeline/stats_pack.py) and
+One implementation feeds the jury chair's pack (`palmares stats`, pipeline/report/stats_pack.py) and
 the `edition` notebook. Every table is a DataFrame with English snake_case columns (the CSV
 form) and `attrs`: `title` (French), `headers` (French column names), `note` (what the figures
 rest on: the coverage of the edition when it is incomplete) and `source`.

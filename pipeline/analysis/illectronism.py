@@ -24,7 +24,7 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-#: What each definition version means, for messages (same text as pipeline.sources.insee).
+#: What each definition version means, for messages (same text as pipeline.build.sources.insee).
 DEFINITION_LABELS = {
     "2019": "INSEE 2019: 4 domains, no Internet use in 12 months",
     "2021": "INSEE 2021: 5 domains, no Internet use in 3 months",

@@ -9,7 +9,7 @@ row per checkable fact, so the palmarès can be checked against them:
 - labelled_since: labelled (at `arobases` @ when given) for `count` years up to `up_to`;
 - first_at_level: its first `arobases` @ label was at `editions`;
 - first_participation: its first label was at `editions`.
-What each implies about the palmarès is written once, in `pipeline.claim_semantics`.
+What each implies about the palmarès is written once, in `pipeline.build.claim_semantics`.
 """
 
 from __future__ import annotations

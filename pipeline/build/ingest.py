@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import manifest
-from pipeline.config import Paths
-from pipeline.sources import insee
-from pipeline.sources.palmares import read_palmares
+from pipeline.build import manifest
+from pipeline.build.sources import insee
+from pipeline.build.sources.palmares import read_palmares
+from pipeline.paths import Paths
 
 IMPORTS = "imports"
 

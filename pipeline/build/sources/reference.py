@@ -5,7 +5,7 @@ them against manifest.json. `refresh_reference` regenerates those files from the
 @etalab/decoupage-administratif (COG data, Licence Ouverte 2.0); only a maintainer runs it, when a
 new COG vintage is out, because it needs npm and the registry.
 
-The CSV columns are those of pipeline/schema.sql, read from it so that the schema stays the one
+The CSV columns are those of pipeline/build/schema.sql, read from it so that the schema stays the one
 place tables are declared.
 """
 
@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.config import COG_YEAR
+from pipeline.build.schema import Column, schema_columns
 from pipeline.errors import InputError
-from pipeline.schema import Column, schema_columns
+from pipeline.paths import COG_YEAR
 
 NPM_PACKAGE = "@etalab/decoupage-administratif"
 
@@ -368,7 +368,7 @@ def _readme(cog_year: int, current: NpmPackage, history: NpmPackage) -> str:
 
 Tables derived from the npm package `{NPM_PACKAGE}` (Etalab, from INSEE's
 Code officiel géographique and the DGCL list of EPCI): one CSV file per warehouse table
-(UTF-8, comma, header), with the columns of `pipeline/schema.sql`.
+(UTF-8, comma, header), with the columns of `pipeline/build/schema.sql`.
 
 - `{NPM_PACKAGE}@{current.version}`: régions, départements, communes (current,
   delegated, associated, municipal arrondissements) and EPCI of COG {cog_year}.

@@ -14,8 +14,8 @@ import json
 import os
 from pathlib import Path
 
+from pipeline.build.schema import schema_columns
 from pipeline.errors import InputError
-from pipeline.schema import schema_columns
 
 MANIFEST = "manifest.json"
 #: Keys every entry must have besides `sha256`/`size_bytes`/`row_count`, which are filled in.

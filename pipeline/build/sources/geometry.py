@@ -27,8 +27,8 @@ import pandas as pd
 import shapely
 from shapely.errors import ShapelyError
 
-from pipeline.config import Paths
 from pipeline.errors import InputError
+from pipeline.paths import Paths
 
 #: Part of the cache key: bump it whenever this module changes what it builds.
 GEOMETRY_VERSION = "2"

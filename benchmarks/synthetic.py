@@ -31,8 +31,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Paths
-from pipeline.schema import SCHEMA_SQL
+from pipeline.build.schema import SCHEMA_SQL
+from pipeline.paths import Paths
 
 SYNTHETIC_SOURCE = "synthetic://palmares"
 SYNTHETIC_NOTE = "SYNTHETIC: generated for scale tests, not a real laureate"
@@ -272,7 +272,7 @@ def write_synthetic_warehouse(path: Path, seed: int = 2026, participation: float
         for table in ("edition", "laureates"):
             con.execute(f"ALTER TABLE {table} ADD COLUMN is_synthetic BOOLEAN DEFAULT true")
             con.execute(f"COMMENT ON TABLE {table} IS "
-                        f"'SYNTHETIC palmarès for scale tests (pipeline/synthetic.py)'")
+                        f"'SYNTHETIC palmarès for scale tests (benchmarks/synthetic.py)'")
         for table, frame in (("edition", edition), ("laureates", laureates)):
             con.register("incoming", frame)
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
@@ -280,7 +280,7 @@ def write_synthetic_warehouse(path: Path, seed: int = 2026, participation: float
         con.executemany("INSERT INTO build_info VALUES (?, ?)", [
             ("synthetic", "true"), ("seed", str(seed)),
             ("participation", f"{participation:g}"),
-            ("generator", "pipeline/synthetic.py"),
+            ("generator", "benchmarks/synthetic.py"),
         ])
         con.execute("CHECKPOINT")
     tmp.replace(path)

@@ -15,11 +15,11 @@ from pathlib import Path
 import jinja2
 from PIL import Image
 
-from pipeline.config import Paths
-from pipeline.run_config import PATH_PARAMETERS, NotebookJob
-from pipeline.warehouse import connect_read_only
+from pipeline.build.warehouse import connect_read_only
+from pipeline.paths import Paths
+from pipeline.run.pipeline_toml import PATH_PARAMETERS, NotebookJob
 
-_TEMPLATES = resources.files("pipeline").joinpath("templates")
+_TEMPLATES = resources.files("pipeline.report").joinpath("templates")
 _ENV = jinja2.Environment(
     loader=jinja2.FunctionLoader(lambda name: _TEMPLATES.joinpath(name).read_text("utf-8")),
     autoescape=True,
@@ -28,7 +28,7 @@ _ENV = jinja2.Environment(
 
 
 def render(template: str, **context) -> str:
-    """A template of pipeline/templates, with autoescaping: input text is shown as text."""
+    """A template of pipeline/report/templates, with autoescaping: input text is shown as text."""
     return _ENV.get_template(template).render(**context)
 
 

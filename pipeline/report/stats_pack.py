@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline.analysis import edition_stats
 from pipeline.formatting import format_fr
-from pipeline.tables import markdown_text
+from pipeline.report.tables import markdown_text
 
 FORMATS = ("xlsx", "csv", "md", "pdf")
 #: Sheet names: 31 characters at most in Excel.
@@ -166,14 +166,14 @@ def write_pack(con: duckdb.DuckDBPyConnection, edition: int, out_dir: Path,
 
 def _write_pdf(con, tables: dict[str, pd.DataFrame], edition: int, text: str, staging: Path,
                geometry_dir: Path | None) -> None:
-    from pipeline import site
-    from pipeline.pdf import html_to_pdf
+    from pipeline.report import site
+    from pipeline.report.pdf import html_to_pdf
 
     maps = []
     if geometry_dir is not None:
         import matplotlib.pyplot as plt
 
-        from pipeline import maps as map_module
+        from pipeline.report import maps as map_module
 
         for level, title in (("departement", f"Lauréats {edition} par département"),
                              ("commune", f"Lauréats {edition} : communes et intercommunalités")):

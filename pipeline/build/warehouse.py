@@ -16,10 +16,9 @@ import duckdb
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from pipeline.config import Paths
+from pipeline.build.schema import SCHEMA_SQL, TABLES
 from pipeline.errors import WarehouseBusyError
-from pipeline.schema import SCHEMA_SQL, TABLES
-
+from pipeline.paths import Paths
 
 
 class WarehouseBuildError(Exception):

@@ -9,7 +9,6 @@ run keeps what it completed.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.run_config import NotebookJob
+from pipeline.run.pipeline_toml import NotebookJob
 
 STATE_NAME = ".run-state.json"
 #: build_info changes with every build (date, commit) without any change of data.
@@ -31,19 +30,6 @@ class Inputs:
 
     code: str  # hash of the pipeline package (code, SQL, templates)
     tables: dict[str, str]  # content hash of each warehouse table
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """Hash of every file of the installed `pipeline` package, by relative path (once per
-    process: the build key and the notebook plan both need it)."""
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".sql", ".j2", ".css", ".js"}:
-            digest.update(str(path.relative_to(package)).encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def table_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

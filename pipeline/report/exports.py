@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.analysis import continuity
-from pipeline.config import Paths
-from pipeline.warehouse import connect_read_only
+from pipeline.build.warehouse import connect_read_only
+from pipeline.paths import Paths
 
 #: The columns issue #5 promises first, in this order; the bounds and details follow.
 CONTINUITY_COLUMNS = ["code", "name", "editions_labelled", "first_edition", "last_edition",

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import claim_semantics, manifest
-from pipeline.config import Paths
+from pipeline.build import claim_semantics, manifest
+from pipeline.build.resolve import Resolver, load_overrides
+from pipeline.build.schema import schema_columns
+from pipeline.build.sources import claims as claim_source
+from pipeline.build.sources import editions as edition_source
+from pipeline.build.sources.palmares import read_palmares
 from pipeline.errors import InputError
-from pipeline.resolve import Resolver, load_overrides
-from pipeline.schema import schema_columns
-from pipeline.sources import claims as claim_source
-from pipeline.sources import editions as edition_source
-from pipeline.sources.palmares import read_palmares
+from pipeline.paths import Paths
 
 
 @dataclass

@@ -14,17 +14,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from pipeline import run_config, run_state
-from pipeline.config import Paths
-from pipeline.run_config import NotebookJob
-from pipeline.warehouse import connect_read_only
+from pipeline import io
+from pipeline.build.warehouse import connect_read_only
+from pipeline.paths import Paths
+from pipeline.run import freshness, pipeline_toml
+from pipeline.run.pipeline_toml import NotebookJob
 
 
 @dataclass
 class Plan:
     jobs: list[NotebookJob]
     reasons: dict[str, list[str]]  # job key -> why it runs; empty = up to date
-    inputs: run_state.Inputs
+    inputs: freshness.Inputs
     notebooks: dict[str, dict]  # notebook name -> source fingerprint
     retired: list[str] = field(default_factory=list)  # state keys no longer configured
 
@@ -51,18 +52,18 @@ def notebook_paths(paths: Paths) -> dict[str, str]:
     }
 
 
-def plan(paths: Paths, config: run_config.RunConfig, force: bool = False) -> Plan:
+def plan(paths: Paths, config: pipeline_toml.RunConfig, force: bool = False) -> Plan:
     """Every configured job with the reasons it must run (parameters checked first)."""
-    config_path = paths.root / run_config.CONFIG_NAME
+    config_path = paths.root / pipeline_toml.CONFIG_NAME
     with connect_read_only(paths) as con:
-        jobs = run_config.expand(config, paths.notebooks, con, notebook_paths(paths), config_path)
-        inputs = run_state.Inputs(run_state.code_fingerprint(), run_state.table_fingerprints(con))
-    notebooks = {spec.name: run_state.notebook_fingerprint(paths.notebooks / f"{spec.name}.ipynb")
+        jobs = pipeline_toml.expand(config, paths.notebooks, con, notebook_paths(paths), config_path)
+        inputs = freshness.Inputs(io.code_fingerprint(), freshness.table_fingerprints(con))
+    notebooks = {spec.name: freshness.notebook_fingerprint(paths.notebooks / f"{spec.name}.ipynb")
                  for spec in config.notebooks}
-    previous = run_state.load(paths.reports)
+    previous = freshness.load(paths.reports)
     reasons = {}
     for job in jobs:
-        why = run_state.reasons_to_run(job, previous.get(job.key), inputs, notebooks[job.notebook],
+        why = freshness.reasons_to_run(job, previous.get(job.key), inputs, notebooks[job.notebook],
                                        paths.reports)
         reasons[job.key] = ["forced (--force)"] if force and not why else why
     current = {job.key for job in jobs}
@@ -75,7 +76,7 @@ def explain(plan: Plan) -> list[str]:
     for job in plan.jobs:
         why = plan.reasons[job.key]
         lines.append(f"{'run ' if why else 'skip'}  {job.page}: {'; '.join(why) if why else 'up to date'}")
-    lines += [f"drop  {key}: no longer in {run_config.CONFIG_NAME}" for key in plan.retired]
+    lines += [f"drop  {key}: no longer in {pipeline_toml.CONFIG_NAME}" for key in plan.retired]
     return lines
 
 
@@ -84,7 +85,7 @@ def execute(paths: Paths, plan: Plan, workers: int,
     """Run the planned jobs with `workers` kernels at a time; record each success at once."""
     from tqdm import tqdm
 
-    state = run_state.load(paths.reports)
+    state = freshness.load(paths.reports)
     for key in plan.retired:
         for relative in state[key].get("outputs", [key]):
             (paths.reports / relative).unlink(missing_ok=True)
@@ -93,7 +94,7 @@ def execute(paths: Paths, plan: Plan, workers: int,
     todo = plan.to_run
     for job in todo:
         state.pop(job.key, None)  # a job that fails or is interrupted runs again next time
-    run_state.save(paths.reports, state)
+    freshness.save(paths.reports, state)
     if not todo:
         return outcome
     with ThreadPoolExecutor(max_workers=workers) as pool, \
@@ -107,8 +108,8 @@ def execute(paths: Paths, plan: Plan, workers: int,
                 outcome.failed.append((job, exc))
             else:
                 outcome.executed.append(job)
-                state[job.key] = run_state.record(job, plan.inputs, plan.notebooks[job.notebook])
-                run_state.save(paths.reports, state)
+                state[job.key] = freshness.record(job, plan.inputs, plan.notebooks[job.notebook])
+                freshness.save(paths.reports, state)
             bar.update()
     outcome.failed.sort(key=lambda failure: failure[0].key)
     return outcome

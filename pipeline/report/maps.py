@@ -13,7 +13,7 @@ Three layers of functions:
 - the palmarès, from the warehouse (read-only connection) and the cached geometry
   (`read_cached_layer`, never dissolved at map time): `level_values`, `laureate_points`,
   `edition_map` (what `palmares map` calls) and `edition_small_multiples`;
-- `write_samples`, the maps of `docs/maps/`: `python -m pipeline.maps --samples docs/maps`.
+- `write_samples`, the maps of `docs/maps/`: `python -m pipeline.report.maps --samples docs/maps`.
 
 Classes are computed once per figure with mapclassify (quantiles, natural breaks, equal
 intervals or user bins), then each part of the map (mainland, insets, zoom, panels) is drawn
@@ -983,7 +983,7 @@ def level_values(con, level: str, editions: Sequence[int], variable: str) -> pd.
 
 def _layer(geometry_dir, level: str, layers: dict | None = None) -> gpd.GeoDataFrame:
     """A cached layer, read once per `layers` dict (a map may need it twice)."""
-    from pipeline.sources.geometry import read_cached_layer
+    from pipeline.build.sources.geometry import read_cached_layer
 
     if layers is None:
         return read_cached_layer(geometry_dir, level)
@@ -1153,7 +1153,7 @@ def write_samples(directory: Path | str, paths=None, dpi: int = SAMPLE_DPI) -> l
     """The sample maps of docs/maps, from the real warehouse and geometry cache (read-only)."""
     import duckdb
 
-    from pipeline.config import Paths
+    from pipeline.paths import Paths
 
     paths = paths or Paths.from_env()
     directory = Path(directory)
@@ -1205,7 +1205,7 @@ def _shrink_png(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.maps",
+    parser = argparse.ArgumentParser(prog="python -m pipeline.report.maps",
                                      description="Write the sample maps of docs/maps.")
     parser.add_argument("--samples", metavar="DIR", required=True,
                         help="directory to write the sample PNGs to (e.g. docs/maps)")

@@ -16,7 +16,7 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
 
-from pipeline.run_config import NotebookJob
+from pipeline.run.pipeline_toml import NotebookJob
 
 
 class LocalSocketKernelManager(AsyncKernelManager):

@@ -14,7 +14,7 @@ from importlib import resources
 
 import duckdb
 
-SCHEMA_SQL = resources.files("pipeline").joinpath("schema.sql").read_text(encoding="utf-8")
+SCHEMA_SQL = resources.files("pipeline.build").joinpath("schema.sql").read_text(encoding="utf-8")
 
 #: Tables in declaration order, which is also a valid load order for the foreign keys.
 TABLES: tuple[str, ...] = tuple(re.findall(r"^CREATE TABLE (\w+)", SCHEMA_SQL, flags=re.M))

@@ -1,10 +1,8 @@
-"""The main job, step by step: reference → warehouse → geometry → notebooks → site.
+"""The build, step by step: reference → palmarès → illectronism → warehouse → geometry.
 
-Nothing is redone without a reason: the warehouse is rebuilt only when a raw file or the code
-changed, and notebooks rerun only when what they depend on changed (`pipeline.run_state`).
-Heavy modules are imported by the steps that need them, so a run with nothing to do is quick.
-
-Each step prints what it did and how long it took, so a user sees progress and where time goes.
+The warehouse is rebuilt only when a raw file or the code changed (`input_key`). Heavy modules
+are imported by the steps that need them, so a run with nothing to do is quick. Each step
+prints what it did and how long it took, so a user sees progress and where time goes.
 """
 
 from __future__ import annotations
@@ -20,9 +18,9 @@ from importlib import metadata
 
 import duckdb
 
-from pipeline import notebook_jobs, run_config, run_state, site
-from pipeline.config import COG_YEAR, Paths
-from pipeline.warehouse import build_lock, build_warehouse, connect_read_only
+from pipeline import io
+from pipeline.build.warehouse import build_warehouse, connect_read_only
+from pipeline.paths import COG_YEAR, Paths
 
 Report = Callable[[str], None]
 TABLE_STEPS = 4  # reference, palmares, illectronism, warehouse
@@ -78,7 +76,7 @@ def git_commit(paths: Paths) -> str:
 def build(paths: Paths, progress: Progress):
     """Read the raw inputs, swap in a new warehouse and make sure the geometry cache is current;
     return the map layers (a `geometry.GeometrySet`)."""
-    from pipeline.sources import geometry
+    from pipeline.build.sources import geometry
 
     reference_tables = build_tables(paths, progress)
     with progress.step("geometry") as details:
@@ -91,13 +89,13 @@ def build(paths: Paths, progress: Progress):
 def build_tables(paths: Paths, progress: Progress) -> dict:
     """Reference, palmarès and INSEE figures into a new warehouse (the first TABLE_STEPS steps of a build);
     return the reference tables, which the geometry step needs too."""
-    from pipeline.assemble import assemble_palmares
-    from pipeline.sources import reference
-    from pipeline.sources.insee import assemble_illectronism
+    from pipeline.build.assemble.palmares import assemble_palmares
+    from pipeline.build.sources import reference
+    from pipeline.build.sources.insee import assemble_illectronism
 
     with progress.step("reference") as details:
         tables = reference.read_reference(paths.reference)
-        details.append(f"{len(tables)} tables read from {_relative(paths, paths.reference)}")
+        details.append(f"{len(tables)} tables read from {relative(paths, paths.reference)}")
     with progress.step("palmares") as details:
         palmares = assemble_palmares(paths, tables)
         held, aside = (len(palmares.tables[name]) for name in ("laureates", "quarantine"))
@@ -112,14 +110,14 @@ def build_tables(paths: Paths, progress: Progress) -> dict:
             reference.reference_sources(paths.reference) + palmares.sources + figure_sources,
             build_info(paths),
         )
-        details.append(f"{sum(counts.values()):,} rows in {_relative(paths, paths.warehouse)}")
+        details.append(f"{sum(counts.values()):,} rows in {relative(paths, paths.warehouse)}")
     return tables
 
 
 def input_key(paths: Paths) -> str:
     """Hash of what the warehouse is built from: every raw file and the pipeline's code.
     Hidden files (temporary copies, an ingest's backup) are not inputs."""
-    digest = hashlib.sha256(run_state.code_fingerprint().encode())
+    digest = hashlib.sha256(io.code_fingerprint().encode())
     files = (p for p in paths.raw.rglob("*")
              if p.is_file() and not any(part.startswith(".") for part in p.relative_to(paths.raw).parts))
     for path in sorted(files):
@@ -145,64 +143,10 @@ def is_built(paths: Paths) -> bool:
     """True when the warehouse and the geometry cache are both current."""
     if not warehouse_is_current(paths):
         return False
-    from pipeline.sources import geometry  # geopandas: only needed when checking the cache
+    from pipeline.build.sources import geometry  # geopandas: only needed when checking the cache
 
     return geometry.cache_is_current(paths)
 
 
-class RunFailed(Exception):
-    """Some notebooks failed; the others ran and the site lists what exists."""
-
-    def __init__(self, failures: list):
-        lines = [f"{len(failures)} notebook(s) failed:"] + [f"  {exc}" for _, exc in failures]
-        super().__init__("\n".join(lines))
-
-
-def run(paths: Paths, report: Report = print, force: bool = False, explain: bool = False,
-        workers: int | None = None) -> notebook_jobs.Outcome:
-    """The main job, end to end, under the build lock: only what changed is redone."""
-    config = run_config.read_config(paths.root / run_config.CONFIG_NAME)
-    with build_lock(paths):
-        if not force and is_built(paths):
-            progress = Progress(total=3, report=report)
-            with progress.step("build") as details:
-                details.append("warehouse and geometry cache up to date (inputs unchanged)")
-        else:
-            progress = Progress(total=BUILD_STEPS + 2, report=report)
-            build(paths, progress)
-        with progress.step("notebooks") as details:
-            plan = notebook_jobs.plan(paths, config, force=force)
-            if explain:
-                for line in notebook_jobs.explain(plan):
-                    report(line)
-            produce = _page_producer(paths) if plan.to_run else None
-            outcome = notebook_jobs.execute(paths, plan, workers or config.workers, produce)
-            details.append(f"{len(outcome.executed)} executed, {len(outcome.skipped)} up to date"
-                           + (f", {len(outcome.failed)} FAILED" if outcome.failed else ""))
-        with progress.step("site") as details:
-            index = site.write_site(paths, plan.jobs, site.read_provenance(paths))
-            details.append(_relative(paths, index))
-    if outcome.failed:
-        raise RunFailed(outcome.failed)
-    return outcome
-
-
-def _page_producer(paths: Paths) -> Callable[[run_config.NotebookJob], None]:
-    """Execute a job's notebook, then write its page (and PDF) with the site's provenance."""
-    from pipeline import pdf, runner
-
-    provenance = site.read_provenance(paths)
-    site.install_stylesheet(paths.reports)
-
-    def produce(job: run_config.NotebookJob) -> None:
-        executed = runner.execute(job, paths.reports / job.executed, cwd=paths.notebooks)
-        page = site.write_page(paths.reports, job.page, job.title, runner.render_body(executed),
-                               provenance, site.shown_parameters(job.parameters))
-        if job.pdf_path:
-            pdf.html_to_pdf(page, paths.reports / job.pdf_path)
-
-    return produce
-
-
-def _relative(paths: Paths, path) -> str:
+def relative(paths: Paths, path) -> str:
     return os.path.relpath(path, paths.root)

@@ -79,7 +79,7 @@ figure download from a palmarès export; `ingest_metadata(indicator=..., year=..
 definition=..., scope=..., source_url=..., ...)` validates what the user says about it (CLI
 options ``--indicator --year --definition --scope --source-url``, optionally ``--publication
 --estimation --geography-vintage --breakdown --breakdown-value --second-hand-via``) and raises
-`MetadataError` with the option and the problem; `pipeline.ingest.ingest_figures(paths, [(file, metadata)],
+`MetadataError` with the option and the problem; `pipeline.build.ingest.ingest_figures(paths, [(file, metadata)],
 reference, rebuild)` checks every file (format and codes) before copying anything, keeps it
 byte for byte under data/raw/insee/imports/, lists it in the manifest with its metadata
 (`figure_manifest_entry`), rebuilds, and restores the previous state if the rebuild fails.
@@ -103,10 +103,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import manifest
-from pipeline.config import COG_YEAR, Paths
+from pipeline.build import manifest
+from pipeline.build.schema import schema_columns
 from pipeline.errors import InputError
-from pipeline.schema import schema_columns
+from pipeline.paths import COG_YEAR, Paths
 
 TABLE = "illectronism"
 DIRECTORY = "insee"  # under data/raw
@@ -1309,7 +1309,7 @@ def refresh_epci_vintage(dest: Path, vintage: int = 2019) -> dict:
     One line per EPCI (siren, name, kind, member commune codes of that year), sorted, so that
     the same package gives the same bytes. Returns the manifest entry.
     """
-    from pipeline.sources.reference import _npm_pack
+    from pipeline.build.sources.reference import _npm_pack
 
     version = EPCI_VINTAGE_VERSIONS[vintage]
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.build.schema import schema_columns
 from pipeline.errors import InputError
-from pipeline.schema import schema_columns
 
 #: Label years before this one had a «mention» level below 1 @ (DOMAIN: "before about 2010").
 FIRST_YEAR_WITHOUT_MENTION = 2010

@@ -1,0 +1,1 @@
+"""Build: sources → resolve → assemble → warehouse."""

@@ -1,0 +1,1 @@
+"""Assembly: raw readers and the resolver into the warehouse's tables, one module per table family."""

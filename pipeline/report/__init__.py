@@ -1,0 +1,1 @@
+"""Report: tables, figures, maps, site, PDF, stats pack, exports."""

@@ -1,0 +1,1 @@
+"""Run: pipeline.toml, job state, job planning, notebook execution, the main job."""
