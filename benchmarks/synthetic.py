@@ -74,8 +74,9 @@ def level_transitions() -> np.ndarray:
     return matrix
 
 
-def generate_levels(n: int, seed: int = 2026, participation: float = 1.0,
-                    editions: tuple[int, ...] = EDITIONS) -> np.ndarray:
+def generate_levels(
+    n: int, seed: int = 2026, participation: float = 1.0, editions: tuple[int, ...] = EDITIONS
+) -> np.ndarray:
     """n × editions array of states: -1 absent, 0 mention, 1-5 @ (mention only before 2011)."""
     rng = np.random.default_rng(seed)
     levels = level_transitions()
@@ -110,19 +111,23 @@ VILLAGE_BELOW = 2_000
 RENEWED, RETURNS = 0.75, 0.2
 
 
-def published_targets(edition: pd.DataFrame, editions: tuple[int, ...] = EDITIONS
-                      ) -> tuple[dict[int, int], dict[int, dict[int, int]]]:
+def published_targets(
+    edition: pd.DataFrame, editions: tuple[int, ...] = EDITIONS
+) -> tuple[dict[int, int], dict[int, dict[int, int]]]:
     """Totals per edition from a real `edition` table (missing ones interpolated linearly
     between published neighbours, the ends held constant), and level counts where every level
     count of the edition is published."""
     table = edition.set_index("label_year")
     known = table["total_labelled"].dropna().astype(float)
     totals = pd.Series(known, index=list(editions), dtype=float).interpolate(
-        method="index", limit_direction="both")
+        method="index", limit_direction="both"
+    )
     levels = {}
     for year in editions:
         row = table.loc[year] if year in table.index else None
-        columns = ["n_1", "n_2", "n_3", "n_4", "n_5"] + (["n_mention"] if year < FIRST_WITHOUT_MENTION else [])
+        columns = ["n_1", "n_2", "n_3", "n_4", "n_5"] + (
+            ["n_mention"] if year < FIRST_WITHOUT_MENTION else []
+        )
         if row is not None and all(pd.notna(row.get(c)) for c in columns):
             counts = {int(c[2:]) if c != "n_mention" else 0: int(row[c]) for c in columns}
             if sum(counts.values()) == round(totals[year]):
@@ -130,8 +135,13 @@ def published_targets(edition: pd.DataFrame, editions: tuple[int, ...] = EDITION
     return {year: int(round(totals[year])) for year in editions}, levels
 
 
-def calibrated_levels(n: int, totals: dict[int, int], level_counts: dict[int, dict[int, int]],
-                      seed: int = 2026, editions: tuple[int, ...] = EDITIONS) -> np.ndarray:
+def calibrated_levels(
+    n: int,
+    totals: dict[int, int],
+    level_counts: dict[int, dict[int, int]],
+    seed: int = 2026,
+    editions: tuple[int, ...] = EDITIONS,
+) -> np.ndarray:
     """n × editions states (-1 absent, 0 mention, 1-5 @) whose totals per edition equal
     `totals` and whose level counts equal `level_counts` where given: RENEWED of each list
     carried over from the previous edition (levels moving by the Markov chain), the rest
@@ -161,7 +171,10 @@ def calibrated_levels(n: int, totals: dict[int, int], level_counts: dict[int, di
             out[labelled, j] = np.maximum(out[labelled, j], 1)
         if year in level_counts:  # the published distribution, keeping the chain's order
             order = labelled[np.lexsort((rng.random(len(labelled)), out[labelled, j]))]
-            assigned = np.repeat(sorted(level_counts[year]), [level_counts[year][lv] for lv in sorted(level_counts[year])])
+            assigned = np.repeat(
+                sorted(level_counts[year]),
+                [level_counts[year][lv] for lv in sorted(level_counts[year])],
+            )
             out[order, j] = assigned
         ever[labelled] = True
     return out
@@ -171,50 +184,65 @@ def current_communes(root: Path | None = None) -> pd.DataFrame:
     """Current communes of the committed reference: code, name, département, and the kind a
     synthetic row states (village below VILLAGE_BELOW inhabitants, else ville)."""
     path = (root or Paths.from_env().root) / "data" / "raw" / "reference" / "commune.csv"
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False,
-                        usecols=["commune_code", "commune_kind", "name", "departement_code",
-                                 "population"])
+    frame = pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        usecols=["commune_code", "commune_kind", "name", "departement_code", "population"],
+    )
     frame = frame[frame["commune_kind"] == "commune"]
     population = pd.to_numeric(frame["population"], errors="coerce")
     frame["kind"] = np.where(population < VILLAGE_BELOW, "village", "ville")
     return frame.rename(columns={"commune_code": "code", "departement_code": "departement"})[
-        ["code", "name", "departement", "kind"]].reset_index(drop=True)
+        ["code", "name", "departement", "kind"]
+    ].reset_index(drop=True)
 
 
-def synthetic_tables(communes: pd.DataFrame, seed: int = 2026, participation: float = 1.0,
-                     editions: tuple[int, ...] = EDITIONS, calibrated_on: pd.DataFrame | None = None
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def synthetic_tables(
+    communes: pd.DataFrame,
+    seed: int = 2026,
+    participation: float = 1.0,
+    editions: tuple[int, ...] = EDITIONS,
+    calibrated_on: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The `edition` and `laureates` tables of a synthetic palmarès (schema columns plus
     `is_synthetic`): every commune in every edition, or, `calibrated_on` a real `edition`
     table, the published size of each edition."""
     if calibrated_on is None:
         states = generate_levels(len(communes), seed, participation, editions)
     else:
-        states = calibrated_levels(len(communes), *published_targets(calibrated_on, editions), seed, editions)
+        states = calibrated_levels(
+            len(communes), *published_targets(calibrated_on, editions), seed, editions
+        )
     rows, cols = np.nonzero(states >= 0)
     years = np.asarray(editions, dtype=np.int16)[cols]
-    tag = (f"{SYNTHETIC_SOURCE}?seed={seed}&"
-           + (f"participation={participation:g}" if calibrated_on is None else "calibrated=published-totals"))
-    laureates = pd.DataFrame({
-        "source_file": tag,
-        "source_row": np.arange(2, len(rows) + 2, dtype=np.int32),
-        "edition": years,
-        "name": communes["name"].to_numpy()[rows],
-        "departement": communes["departement"].to_numpy()[rows],
-        "arobases": states[rows, cols].astype(np.int8),
-        "kind": (communes["kind"].to_numpy()[rows] if "kind" in communes else None),
-        "code": communes["code"].to_numpy()[rows],
-        "entity": "commune",
-        "resolution_method": "synthetic",
-        "resolution_score": 1.0,
-        "candidates": None,
-        "distinction": None,
-        "published_departement": None,
-        "source_url": tag,
-        "quote": None,
-        "note": SYNTHETIC_NOTE,
-        "is_synthetic": True,
-    })
+    tag = f"{SYNTHETIC_SOURCE}?seed={seed}&" + (
+        f"participation={participation:g}"
+        if calibrated_on is None
+        else "calibrated=published-totals"
+    )
+    laureates = pd.DataFrame(
+        {
+            "source_file": tag,
+            "source_row": np.arange(2, len(rows) + 2, dtype=np.int32),
+            "edition": years,
+            "name": communes["name"].to_numpy()[rows],
+            "departement": communes["departement"].to_numpy()[rows],
+            "arobases": states[rows, cols].astype(np.int8),
+            "kind": (communes["kind"].to_numpy()[rows] if "kind" in communes else None),
+            "code": communes["code"].to_numpy()[rows],
+            "entity": "commune",
+            "resolution_method": "synthetic",
+            "resolution_score": 1.0,
+            "candidates": None,
+            "distinction": None,
+            "published_departement": None,
+            "source_url": tag,
+            "quote": None,
+            "note": SYNTHETIC_NOTE,
+            "is_synthetic": True,
+        }
+    )
     counts = pd.DataFrame({"edition": years, "arobases": states[rows, cols]})
     per = counts.groupby(["edition", "arobases"]).size().unstack(fill_value=0)
     edition = pd.DataFrame({"label_year": np.asarray(editions, dtype=np.int16)})
@@ -223,8 +251,14 @@ def synthetic_tables(communes: pd.DataFrame, seed: int = 2026, participation: fl
     edition["ceremony_place"] = None
     edition["has_mention_level"] = edition["label_year"] < FIRST_WITHOUT_MENTION
     edition["total_labelled"] = edition["label_year"].map(per.sum(axis=1)).fillna(0).astype(int)
-    for level, column in ((5, "n_5"), (4, "n_4"), (3, "n_3"), (2, "n_2"), (1, "n_1"),
-                          (0, "n_mention")):
+    for level, column in (
+        (5, "n_5"),
+        (4, "n_4"),
+        (3, "n_3"),
+        (2, "n_2"),
+        (1, "n_1"),
+        (0, "n_mention"),
+    ):
         values = edition["label_year"].map(per.get(level, {})).fillna(0)
         edition[column] = values.astype(int)
     edition.loc[~edition["has_mention_level"], "n_mention"] = None
@@ -242,13 +276,16 @@ def check_target(path: Path, root: Path | None = None) -> Path:
     paths = Paths(root) if root else Paths.from_env()
     data = (paths.root / "data").resolve()
     if path == paths.warehouse.resolve() or path.is_relative_to(data):
-        raise ValueError(f"refusing to write a synthetic palmarès to {path}: it is under "
-                         f"{data}, where real data live; use a temporary or benchmark file")
+        raise ValueError(
+            f"refusing to write a synthetic palmarès to {path}: it is under "
+            f"{data}, where real data live; use a temporary or benchmark file"
+        )
     if path.exists():
         try:
             with duckdb.connect(str(path), read_only=True) as con:
                 flag = con.execute(
-                    "SELECT value FROM build_info WHERE key = 'synthetic'").fetchall()
+                    "SELECT value FROM build_info WHERE key = 'synthetic'"
+                ).fetchall()
         except duckdb.Error:
             flag = []
         if flag != [("true",)]:
@@ -256,32 +293,44 @@ def check_target(path: Path, root: Path | None = None) -> Path:
     return path
 
 
-def write_synthetic_warehouse(path: Path, seed: int = 2026, participation: float = 1.0,
-                              communes: pd.DataFrame | None = None,
-                              root: Path | None = None,
-                              calibrated_on: pd.DataFrame | None = None) -> SyntheticPalmares:
+def write_synthetic_warehouse(
+    path: Path,
+    seed: int = 2026,
+    participation: float = 1.0,
+    communes: pd.DataFrame | None = None,
+    root: Path | None = None,
+    calibrated_on: pd.DataFrame | None = None,
+) -> SyntheticPalmares:
     """Write a DuckDB database with the warehouse schema holding only a synthetic palmarès
     (edition and laureates; reference and other palmarès tables empty); see synthetic_tables."""
     path = check_target(path, root)
     communes = current_communes(root) if communes is None else communes
-    edition, laureates = synthetic_tables(communes, seed, participation, calibrated_on=calibrated_on)
+    edition, laureates = synthetic_tables(
+        communes, seed, participation, calibrated_on=calibrated_on
+    )
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
     with duckdb.connect(str(tmp)) as con:
         con.execute(SCHEMA_SQL)
         for table in ("edition", "laureates"):
             con.execute(f"ALTER TABLE {table} ADD COLUMN is_synthetic BOOLEAN DEFAULT true")
-            con.execute(f"COMMENT ON TABLE {table} IS "
-                        f"'SYNTHETIC palmarès for scale tests (benchmarks/synthetic.py)'")
+            con.execute(
+                f"COMMENT ON TABLE {table} IS "
+                f"'SYNTHETIC palmarès for scale tests (benchmarks/synthetic.py)'"
+            )
         for table, frame in (("edition", edition), ("laureates", laureates)):
             con.register("incoming", frame)
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
             con.unregister("incoming")
-        con.executemany("INSERT INTO build_info VALUES (?, ?)", [
-            ("synthetic", "true"), ("seed", str(seed)),
-            ("participation", f"{participation:g}"),
-            ("generator", "benchmarks/synthetic.py"),
-        ])
+        con.executemany(
+            "INSERT INTO build_info VALUES (?, ?)",
+            [
+                ("synthetic", "true"),
+                ("seed", str(seed)),
+                ("participation", f"{participation:g}"),
+                ("generator", "benchmarks/synthetic.py"),
+            ],
+        )
         con.execute("CHECKPOINT")
     tmp.replace(path)
     return SyntheticPalmares(path, len(laureates), len(communes), len(EDITIONS), seed)

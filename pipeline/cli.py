@@ -44,9 +44,11 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
             raise InputError(file, "no such file")
     figures = [file for file in files if insee.looks_like_insee_figure(file)]
     if figures and len(figures) != len(files):
-        print("error: give INSEE figure downloads and palmarès files in separate `palmares ingest` "
-              "calls (a figure needs --indicator, --year, ... that a palmarès file does not)",
-              file=sys.stderr)
+        print(
+            "error: give INSEE figure downloads and palmarès files in separate `palmares ingest` "
+            "calls (a figure needs --indicator, --year, ... that a palmarès file does not)",
+            file=sys.stderr,
+        )
         return 2
     progress = steps.Progress(total=steps.TABLE_STEPS, report=print)
     rebuild = lambda: steps.build_tables(paths, progress)
@@ -54,10 +56,16 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
         if figures:
             try:
                 metadata = insee.ingest_metadata(
-                    indicator=args.indicator, year=args.year, definition=args.definition,
-                    scope=args.scope, source_url=args.source_url, publication=args.publication,
-                    estimation=args.estimation, geography_vintage=args.geography_vintage,
-                    breakdown=args.breakdown, breakdown_value=args.breakdown_value,
+                    indicator=args.indicator,
+                    year=args.year,
+                    definition=args.definition,
+                    scope=args.scope,
+                    source_url=args.source_url,
+                    publication=args.publication,
+                    estimation=args.estimation,
+                    geography_vintage=args.geography_vintage,
+                    breakdown=args.breakdown,
+                    breakdown_value=args.breakdown_value,
                     second_hand_via=args.second_hand_via,
                 )
             except insee.MetadataError as exc:
@@ -65,7 +73,8 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
                 return 1
             reference_tables = reference.read_reference(paths.reference)
             outcome = ingest.ingest_figures(
-                paths, [(file, metadata) for file in files], reference_tables, rebuild)
+                paths, [(file, metadata) for file in files], reference_tables, rebuild
+            )
         else:
             outcome = ingest.ingest(paths, files, rebuild)
         unchanged = all(what == "unchanged" for what in outcome.values())
@@ -90,17 +99,34 @@ def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
         sections = {
             "Rows per source file (read = resolved + quarantined)": checks.file_accounting(con),
             "Coverage per edition (held vs published totals)": checks.coverage(con),
-            "Level conflicts (same collectivity and edition, two levels)": checks.level_conflicts(con),
+            "Level conflicts (same collectivity and edition, two levels)": checks.level_conflicts(
+                con
+            ),
             "Duplicates (same collectivity and edition, several rows)": checks.duplicates(con),
             "Press claims checked against the palmarès": checks.claim_checks(con),
-            "Illectronism figures by year, level and indicator":
-                illectronism.rows_by_year_level_indicator(con),
-            "Illectronism codes that did not join the reference": illectronism.codes_not_joined(con),
-            "Illectronism territories that changed since the figure": illectronism.territory_changes(con),
-            "Illectronism figures read in a second-hand copy": illectronism.second_hand_summary(con),
+            "Illectronism figures by year, level and indicator": illectronism.rows_by_year_level_indicator(
+                con
+            ),
+            "Illectronism codes that did not join the reference": illectronism.codes_not_joined(
+                con
+            ),
+            "Illectronism territories that changed since the figure": illectronism.territory_changes(
+                con
+            ),
+            "Illectronism figures read in a second-hand copy": illectronism.second_hand_summary(
+                con
+            ),
         }
-    with pd.option_context("display.width", 200, "display.max_columns", 30,
-                           "display.max_colwidth", 90, "display.max_rows", 500):
+    with pd.option_context(
+        "display.width",
+        200,
+        "display.max_columns",
+        30,
+        "display.max_colwidth",
+        90,
+        "display.max_rows",
+        500,
+    ):
         for title, table in sections.items():
             print(f"\n## {title}\n")
             print(table.to_string(index=False) if len(table) else "(none)")
@@ -121,9 +147,11 @@ def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
     out = Path(args.out) if args.out else paths.processed / "exports" / f"{args.table}.csv"
     if args.table in exports.COMPUTED:
         rows, coverage = exports.export_computed(paths, args.table, out, claims=args.claims)
-        print(f"{rows:,} rows of {args.table} written to {out}"
-              f"{' (claims used as evidence)' if args.claims else ''}; "
-              f"the coverage it rests on in {coverage}")
+        print(
+            f"{rows:,} rows of {args.table} written to {out}"
+            f"{' (claims used as evidence)' if args.claims else ''}; "
+            f"the coverage it rests on in {coverage}"
+        )
         return 0
     try:
         rows = warehouse.export_table(paths, args.table, out)
@@ -145,19 +173,32 @@ def _cmd_map(args: argparse.Namespace, paths: Paths) -> int:
     except ValueError:
         print(f"error: --bins {args.bins!r}: give numbers separated by commas", file=sys.stderr)
         return 2
-    given = {"scheme": args.scheme, "k": args.k, "bins": bins, "title": args.title,
-             "dpi": args.dpi}
+    given = {"scheme": args.scheme, "k": args.k, "bins": bins, "title": args.title, "dpi": args.dpi}
     options = {name: value for name, value in given.items() if value is not None}
     try:
         with warehouse.connect_read_only(paths) as con:
             if args.small_multiples:
                 figure = maps.edition_small_multiples(
-                    con, paths.geometry_cache, editions or [], args.level, args.out,
-                    variable=args.variable or "laureates", **options)
+                    con,
+                    paths.geometry_cache,
+                    editions or [],
+                    args.level,
+                    args.out,
+                    variable=args.variable or "laureates",
+                    **options,
+                )
             else:
-                figure = maps.edition_map(con, paths.geometry_cache, editions, args.level,
-                                          args.out, variable=args.variable, points=args.points,
-                                          idf_inset=args.idf_inset, **options)
+                figure = maps.edition_map(
+                    con,
+                    paths.geometry_cache,
+                    editions,
+                    args.level,
+                    args.out,
+                    variable=args.variable,
+                    points=args.points,
+                    idf_inset=args.idf_inset,
+                    **options,
+                )
     except ValueError as exc:  # unknown level, variable, scheme, format or edition
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -208,10 +249,13 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="build the warehouse, execute the notebooks of pipeline.toml, write reports/ "
-                    "(only what changed)")
-    run.add_argument("--explain", action="store_true",
-                     help="say why each notebook runs or is skipped")
+        "run",
+        help="build the warehouse, execute the notebooks of pipeline.toml, write reports/ "
+        "(only what changed)",
+    )
+    run.add_argument(
+        "--explain", action="store_true", help="say why each notebook runs or is skipped"
+    )
     run.add_argument("--force", action="store_true", help="rebuild and rerun everything")
     run.add_argument("--workers", type=int, help="notebooks at a time (default: pipeline.toml)")
     run.set_defaults(func=_cmd_run)
@@ -224,10 +268,13 @@ def make_parser() -> argparse.ArgumentParser:
     )
     ingest_parser.add_argument("files", nargs="+", metavar="FILE")
     figure = ingest_parser.add_argument_group(
-        "INSEE figure downloads (CSV/XLSX from insee.fr): what the file does not say")
+        "INSEE figure downloads (CSV/XLSX from insee.fr): what the file does not say"
+    )
     figure.add_argument("--indicator", help="e.g. illectronism_rate_modelled")
     figure.add_argument("--year", help="year of the data (not of publication)")
-    figure.add_argument("--definition", help="2019, 2021, 2025, eurostat_dsi_v1/2 or not_applicable")
+    figure.add_argument(
+        "--definition", help="2019, 2021, 2025, eurostat_dsi_v1/2 or not_applicable"
+    )
     figure.add_argument("--scope", help="population scope, e.g. 15+ or 16-74")
     figure.add_argument("--source-url", help="the insee.fr page of the figure")
     figure.add_argument("--publication", help="e.g. 'Insee Analyses Hauts-de-France n°118'")
@@ -247,39 +294,60 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("table", nargs="?", help="table name (see --list)")
     export.add_argument("--out", help="output CSV (default data/processed/exports/TABLE.csv)")
     export.add_argument("--list", action="store_true", help="list the tables and their rows")
-    export.add_argument("--claims", action="store_true",
-                        help="computed exports: let press claims fill what the palmarès lacks")
+    export.add_argument(
+        "--claims",
+        action="store_true",
+        help="computed exports: let press claims fill what the palmarès lacks",
+    )
     export.set_defaults(func=_cmd_export)
 
     map_parser = commands.add_parser(
-        "map", help="draw a map of France (PNG 300 dpi, SVG or PDF) for editions and a level")
-    map_parser.add_argument("--edition", type=int, action="append", metavar="YEAR",
-                            help="label year; repeat for several (default: every edition held)")
-    map_parser.add_argument("--level", default="departement",
-                            help="region, departement, epci or commune (default %(default)s)")
+        "map", help="draw a map of France (PNG 300 dpi, SVG or PDF) for editions and a level"
+    )
+    map_parser.add_argument(
+        "--edition",
+        type=int,
+        action="append",
+        metavar="YEAR",
+        help="label year; repeat for several (default: every edition held)",
+    )
+    map_parser.add_argument(
+        "--level",
+        default="departement",
+        help="region, departement, epci or commune (default %(default)s)",
+    )
     map_parser.add_argument("--out", required=True, help="output file: .png, .svg or .pdf")
-    map_parser.add_argument("--variable",
-                            help="laureates, population_share, max_arobases or points (default: "
-                                 "laureates per unit; points for EPCI and commune)")
+    map_parser.add_argument(
+        "--variable",
+        help="laureates, population_share, max_arobases or points (default: "
+        "laureates per unit; points for EPCI and commune)",
+    )
     map_parser.add_argument("--scheme", help="quantiles (default), fisher_jenks, equal_interval")
     map_parser.add_argument("--k", type=int, help="number of classes (default 5)")
     map_parser.add_argument("--bins", help="user class bounds, e.g. 1,2,5,10 (sets scheme)")
-    map_parser.add_argument("--points", action="store_true",
-                            help="add the laureates as points over the choropleth")
+    map_parser.add_argument(
+        "--points", action="store_true", help="add the laureates as points over the choropleth"
+    )
     map_parser.add_argument("--idf-inset", action="store_true", help="add an Île-de-France zoom")
-    map_parser.add_argument("--small-multiples", action="store_true",
-                            help="one map per edition with shared classes")
+    map_parser.add_argument(
+        "--small-multiples", action="store_true", help="one map per edition with shared classes"
+    )
     map_parser.add_argument("--title", help="replace the generated title")
     map_parser.add_argument("--dpi", type=int, help="PNG resolution (default 300)")
     map_parser.set_defaults(func=_cmd_map)
 
     stats = commands.add_parser(
-        "stats", help="an edition's statistics pack (XLSX, CSV, Markdown, PDF with maps), checked "
-                      "against the published totals")
+        "stats",
+        help="an edition's statistics pack (XLSX, CSV, Markdown, PDF with maps), checked "
+        "against the published totals",
+    )
     stats.add_argument("--edition", type=int, required=True, metavar="YEAR", help="label year")
     stats.add_argument("--out", help="output folder (default reports/stats/YEAR), replaced whole")
-    stats.add_argument("--format", default=",".join(("xlsx", "csv", "md", "pdf")),
-                       help="comma-separated among xlsx, csv, md, pdf (default: all)")
+    stats.add_argument(
+        "--format",
+        default=",".join(("xlsx", "csv", "md", "pdf")),
+        help="comma-separated among xlsx, csv, md, pdf (default: all)",
+    )
     stats.set_defaults(func=_cmd_stats)
 
     ref = commands.add_parser("reference", help="maintain the reference geography (COG)")

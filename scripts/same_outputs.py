@@ -28,17 +28,21 @@ def _tree(revision: str | None, into: Path) -> Path:
     """The tracked files of a revision (None: the working tree, uncommitted changes included)."""
     into.mkdir(parents=True)
     if revision is None:
-        files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                                "--exclude-standard"], cwd=CHECKOUT, check=True,
-                               capture_output=True).stdout.split(b"\0")
+        files = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=CHECKOUT,
+            check=True,
+            capture_output=True,
+        ).stdout.split(b"\0")
         for name in filter(None, files):
             source = CHECKOUT / name.decode()
             if source.is_file():
                 (into / name.decode()).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, into / name.decode())
     else:
-        archive = subprocess.run(["git", "archive", revision], cwd=CHECKOUT, check=True,
-                                 capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "archive", revision], cwd=CHECKOUT, check=True, capture_output=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
 
@@ -46,10 +50,15 @@ def _tree(revision: str | None, into: Path) -> Path:
 def _palmares(root: Path, *args: str, refused_ok: bool = False) -> str:
     """Run the CLI of this root's code on its data; an exit code 2 (a refused edition) is part
     of the outputs when refused_ok, any other failure stops the comparison."""
-    env = {"PALMARES_ROOT": str(root), "PYTHONPATH": str(root), "PATH": "/usr/bin:/bin",
-           "HOME": str(root)}
-    done = subprocess.run([sys.executable, "-c", CLI, *args], cwd=root, env=env,
-                          capture_output=True, text=True)
+    env = {
+        "PALMARES_ROOT": str(root),
+        "PYTHONPATH": str(root),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(root),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, *args], cwd=root, env=env, capture_output=True, text=True
+    )
     if done.returncode and not (refused_ok and done.returncode == 2):
         raise SystemExit(f"palmares {' '.join(args)} failed in {root}:\n{done.stderr}")
     return done.stdout + done.stderr
@@ -59,8 +68,10 @@ def _xlsx_cells(path: Path) -> bytes:
     from openpyxl import load_workbook
 
     book = load_workbook(path)
-    cells = {sheet.title: [[cell.value for cell in row] for row in sheet.iter_rows()]
-             for sheet in book.worksheets}
+    cells = {
+        sheet.title: [[cell.value for cell in row] for row in sheet.iter_rows()]
+        for sheet in book.worksheets
+    }
     return json.dumps(cells, default=str, ensure_ascii=False).encode()
 
 
@@ -77,16 +88,28 @@ def fingerprint(root: Path) -> dict[str, str]:
         else:
             _palmares(root, "export", name, "--out", str(out / f"{name}.csv"))
     for edition in range(1999, 2027):
-        said = _palmares(root, "stats", "--edition", str(edition), "--format", "xlsx,csv,md",
-                         "--out", str(out / "stats" / str(edition)), refused_ok=True)
+        said = _palmares(
+            root,
+            "stats",
+            "--edition",
+            str(edition),
+            "--format",
+            "xlsx,csv,md",
+            "--out",
+            str(out / "stats" / str(edition)),
+            refused_ok=True,
+        )
         (out / "stats" / f"{edition}.said.txt").write_text(said.replace(str(root), "ROOT"))
     prints = {}
     for file in sorted(out.rglob("*")):
         if file.is_file():
             data = _xlsx_cells(file) if file.suffix == ".xlsx" else file.read_bytes()
             if file.name == "build_info.csv":  # time and code hash move by design
-                data = b"\n".join(line for line in data.splitlines()
-                                   if not line.startswith((b"built_at,", b"input_key,")))
+                data = b"\n".join(
+                    line
+                    for line in data.splitlines()
+                    if not line.startswith((b"built_at,", b"input_key,"))
+                )
             prints[str(file.relative_to(out))] = hashlib.sha256(data).hexdigest()
     return prints
 

@@ -20,8 +20,16 @@ from pipeline.paths import DEFAULT_ROOT, Paths
 from pipeline.run.pipeline_toml import CONFIG_NAME
 
 #: Tables the tiny reference leaves empty.
-OTHER_TABLES = ("edition_aggregate", "edition", "edition_conflict", "laureates", "quarantine",
-                "claim", "claim_fact", "illectronism")
+OTHER_TABLES = (
+    "edition_aggregate",
+    "edition",
+    "edition_conflict",
+    "laureates",
+    "quarantine",
+    "claim",
+    "claim_fact",
+    "illectronism",
+)
 
 
 class NetworkBlocked(OSError):
@@ -39,6 +47,7 @@ def no_network(monkeypatch):
             if self.family in (socket.AF_INET, socket.AF_INET6):
                 raise NetworkBlocked(f"network connection attempted to {address!r}")
             return method(self, address, *args)
+
         return call
 
     monkeypatch.setattr(socket.socket, "connect", guarded(connect))
@@ -49,12 +58,15 @@ def palmares(paths: Paths, *args: str) -> subprocess.CompletedProcess:
     """Run the `palmares` command against another project root, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "pipeline.cli", *args],
-        capture_output=True, text=True, env={**os.environ, "PALMARES_ROOT": str(paths.root)},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PALMARES_ROOT": str(paths.root)},
     )
 
 
-def project_copy(root: Path, editions: list[int], collectivities: list[str],
-                 without: tuple[str, ...] = ()) -> Paths:
+def project_copy(
+    root: Path, editions: list[int], collectivities: list[str], without: tuple[str, ...] = ()
+) -> Paths:
     """A throw-away copy of the project (data/raw, notebooks) whose pipeline.toml is the
     project's, cut with `only` to a few editions and collectivities and `without` some notebooks,
     so that end-to-end tests stay quick."""
@@ -62,11 +74,17 @@ def project_copy(root: Path, editions: list[int], collectivities: list[str],
     shutil.copytree(DEFAULT_ROOT / "data" / "raw", paths.raw)
     shutil.copytree(DEFAULT_ROOT / "notebooks", paths.notebooks)
     entries = (DEFAULT_ROOT / CONFIG_NAME).read_text("utf-8").split("[[notebook]]")
-    kept = [entry for entry in entries[1:] if not any(f'name = "{name}"\n' in entry for name in without)]
+    kept = [
+        entry for entry in entries[1:] if not any(f'name = "{name}"\n' in entry for name in without)
+    ]
     config = "[[notebook]]".join([entries[0], *kept])
     for name, values in (("edition", editions), ("collectivity", collectivities)):
-        config = re.sub(f'^for_each = "{name}"$', f'\\g<0>\nonly = {json.dumps(values)}', config,
-                        flags=re.MULTILINE)
+        config = re.sub(
+            f'^for_each = "{name}"$',
+            f"\\g<0>\nonly = {json.dumps(values)}",
+            config,
+            flags=re.MULTILINE,
+        )
     (paths.root / CONFIG_NAME).write_text(config, "utf-8")
     return paths
 
@@ -158,8 +176,10 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
         }
     )
     members = pd.DataFrame({"epci_siren": ["200093201"] * 2, "commune_code": ["59368", "59350"]})
-    empty = {table: pd.DataFrame(columns=[c.name for c in schema_columns()[table]])
-             for table in OTHER_TABLES}
+    empty = {
+        table: pd.DataFrame(columns=[c.name for c in schema_columns()[table]])
+        for table in OTHER_TABLES
+    }
     return {
         **empty,
         "region": region,

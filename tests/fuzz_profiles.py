@@ -72,9 +72,11 @@ def scaled(weight: float) -> settings:
 
 _CLAIMS = b"collectivity_name,department_code,stated_in_year,claim_text,implied_fact,source_url\n"
 _FACTS = b"claim_row,fact,arobases,editions,count,consecutive,up_to,interpreted_by\n"
-_EDITIONS = (b"edition_year,edition_number,ceremony_date,ceremony_place,total_labelled,n_5,n_4,"
-             b"n_3,n_2,n_1,n_mention,n_territoires,n_villes,n_villages,n_new_candidates,n_ten,"
-             b"other_fact,source_url,quote\n")
+_EDITIONS = (
+    b"edition_year,edition_number,ceremony_date,ceremony_place,total_labelled,n_5,n_4,"
+    b"n_3,n_2,n_1,n_mention,n_territoires,n_villes,n_villages,n_new_candidates,n_ten,"
+    b"other_fact,source_url,quote\n"
+)
 _REGION = b"region_code,name,article_code,chef_lieu_code,zone\n"
 _DEEP = b"[" * 100_000
 
@@ -96,7 +98,7 @@ def _deflate64(data: bytes) -> bytes:
     tools write large files: Python's zipfile does not implement it."""
     out, at = bytearray(data), 0
     while (at := data.find(b"PK\x01\x02", at)) != -1:  # central directory entries
-        out[at + 10:at + 12] = (9).to_bytes(2, "little")
+        out[at + 10 : at + 12] = (9).to_bytes(2, "little")
         at += 4
     return bytes(out)
 
@@ -117,7 +119,7 @@ def _cut_member(data: bytes) -> bytes:
     """The zip whose last member's local header announces 1,280 bytes of extra field that are
     not there: its data runs past the end of the file."""
     at = data.rfind(b"PK\x03\x04")
-    return data[:at + 28] + (0x500).to_bytes(2, "little") + data[at + 30:]
+    return data[: at + 28] + (0x500).to_bytes(2, "little") + data[at + 30 :]
 
 
 _PALMARES_XLSX = workbook_bytes([["Année", "Commune", "Nb @"], ["2024", "Lille", "3"]])
@@ -131,109 +133,338 @@ _SOURCE_ROW = "contract: source_row is the row an editor shows"
 #: row the error should name). test_known_bugs_are_still_there (tests/test_reader_fuzz.py)
 #: checks that each one is still there. Found on 2026-11-30.
 KNOWN = [
-    ("read_palmares", "fuzz.xlsx", _deflate64(_PALMARES_XLSX),
-     "NotImplementedError at pipeline/build/sources/palmares.py:_xlsx_rows", None),
-    ("read_palmares", "fuzz.xlsx", _content_types_attribute(_PALMARES_XLSX),
-     "TypeError at pipeline/build/sources/palmares.py:_xlsx_rows", None),
-    ("read_palmares", "fuzz.xlsx", _cut_member(_PALMARES_XLSX),
-     "EOFError at pipeline/build/sources/palmares.py:_xlsx_rows", None),
-    ("read_insee_figure", "fuzz.xlsx", _cut_member(_FIGURE_XLSX),
-     "EOFError at pipeline/build/sources/insee.py:_xlsx_table", None),
-    ("looks_like_insee_figure", "fuzz.xlsx", _cut_member(_FIGURE_XLSX),
-     "EOFError at pipeline/build/sources/insee.py:_xlsx_table", None),
-    ("read_insee_figure", "fuzz.xlsx", _deflate64(_FIGURE_XLSX),
-     "NotImplementedError at pipeline/build/sources/insee.py:_xlsx_table", None),
-    ("read_insee_figure", "fuzz.xlsx", _content_types_attribute(_FIGURE_XLSX),
-     "TypeError at pipeline/build/sources/insee.py:_xlsx_table", None),
-    ("looks_like_insee_figure", "fuzz.xlsx", _deflate64(_FIGURE_XLSX),
-     "NotImplementedError at pipeline/build/sources/insee.py:_xlsx_table", None),
-    ("looks_like_insee_figure", "fuzz.xlsx", _content_types_attribute(_FIGURE_XLSX),
-     "TypeError at pipeline/build/sources/insee.py:_xlsx_table", None),
-    ("read_claims", "claims.csv", b"", "EmptyDataError at pipeline/build/sources/claims.py:_read_csv",
-     None),
-    ("read_claims", "claims.csv", b"collectivity_name\nLille\n",
-     "KeyError at pipeline/build/sources/claims.py:read_claims", None),
-    ("read_claims", "claims.csv", _CLAIMS + b"Lille,59,deux mille,t,f,u\n",
-     "ValueError at pipeline/build/sources/claims.py:read_claims", None),
-    ("read_claims", "claims.csv", _CLAIMS + b"Lille,59,inf,t,f,u\n",
-     "OverflowError at pipeline/build/sources/claims.py:read_claims", None),
-    ("read_claims", "claims.csv", _CLAIMS + b"Lille,59,1.5,t,f,u\n",
-     "TypeError at pipeline/build/sources/claims.py:read_claims", None),
-    ("read_claims", "claims.csv", _CLAIMS + b"Lille,59,2019,t,f,u\n\nParis,75,2019,t,f,u\n",
-     _SOURCE_ROW, [2, 4]),
-    ("read_claim_facts", "claim_facts.csv", b"",
-     "EmptyDataError at pipeline/build/sources/claims.py:_read_csv", None),
-    ("read_claim_facts", "claim_facts.csv", b"fact\n",
-     "KeyError at pipeline/build/sources/claims.py:read_claim_facts", None),
-    ("read_claim_facts", "claim_facts.csv", b"claim_row\n2\n",
-     "AttributeError at pipeline/build/sources/claims.py:_problem", None),
-    ("read_claim_facts", "claim_facts.csv", b"claim_row,fact,editions\n2,level_at,2019\n",
-     "AttributeError at pipeline/build/sources/claims.py:<listcomp>", None),
-    ("read_claim_facts", "claim_facts.csv", _FACTS + "²,level_at,5,2019,,,,x\n".encode(),
-     "ValueError at pipeline/build/sources/claims.py:_problem", None),
-    ("read_claim_facts", "claim_facts.csv", _FACTS + b"2,level_at,x,2019,,,,x\n",
-     "ValueError at pipeline/build/sources/claims.py:read_claim_facts", None),
-    ("read_claim_facts", "claim_facts.csv", _FACTS + b"2,level_at,5.5,2019,,,,x\n",
-     "TypeError at pipeline/build/sources/claims.py:read_claim_facts", None),
-    ("read_claim_facts", "claim_facts.csv", _FACTS + b"2,level_at,5,20x9,,,,x\n",
-     "ValueError at pipeline/build/sources/claims.py:<listcomp>", None),
-    ("read_claim_facts", "claim_facts.csv",
-     _FACTS + b"2,first_participation,,2001,,,,x\n\n3,first_participation,,2001,,,,x\n",
-     _SOURCE_ROW, [2, 4]),
-    ("read_edition_aggregates", "editions.csv", b"",
-     "EmptyDataError at pipeline/build/sources/editions.py:read_edition_aggregates", None),
-    ("read_edition_aggregates", "editions.csv", _EDITIONS + "2019,٣".encode() + b"," * 17 + b"\n",
-     "ValueError at pipeline/build/sources/editions.py:read_edition_aggregates", None),
-    ("read_edition_aggregates", "editions.csv",
-     _EDITIONS + b"2019,99999999999999999999" + b"," * 17 + b"\n",
-     "OverflowError at pipeline/build/sources/editions.py:read_edition_aggregates", None),
-    ("read_edition_aggregates", "editions.csv", _EDITIONS + b"2019" + b"," * 18 + b"\n"
-     b"2020,99999999999999999999" + b"," * 17 + b"\n",
-     "TypeError at pipeline/build/sources/editions.py:read_edition_aggregates", None),
-    ("read_edition_aggregates", "editions.csv",
-     _EDITIONS + b"2019" + b"," * 18 + b"\n\n2020" + b"," * 18 + b"\n",
-     _SOURCE_ROW, [2, 4]),
+    (
+        "read_palmares",
+        "fuzz.xlsx",
+        _deflate64(_PALMARES_XLSX),
+        "NotImplementedError at pipeline/build/sources/palmares.py:_xlsx_rows",
+        None,
+    ),
+    (
+        "read_palmares",
+        "fuzz.xlsx",
+        _content_types_attribute(_PALMARES_XLSX),
+        "TypeError at pipeline/build/sources/palmares.py:_xlsx_rows",
+        None,
+    ),
+    (
+        "read_palmares",
+        "fuzz.xlsx",
+        _cut_member(_PALMARES_XLSX),
+        "EOFError at pipeline/build/sources/palmares.py:_xlsx_rows",
+        None,
+    ),
+    (
+        "read_insee_figure",
+        "fuzz.xlsx",
+        _cut_member(_FIGURE_XLSX),
+        "EOFError at pipeline/build/sources/insee.py:_xlsx_table",
+        None,
+    ),
+    (
+        "looks_like_insee_figure",
+        "fuzz.xlsx",
+        _cut_member(_FIGURE_XLSX),
+        "EOFError at pipeline/build/sources/insee.py:_xlsx_table",
+        None,
+    ),
+    (
+        "read_insee_figure",
+        "fuzz.xlsx",
+        _deflate64(_FIGURE_XLSX),
+        "NotImplementedError at pipeline/build/sources/insee.py:_xlsx_table",
+        None,
+    ),
+    (
+        "read_insee_figure",
+        "fuzz.xlsx",
+        _content_types_attribute(_FIGURE_XLSX),
+        "TypeError at pipeline/build/sources/insee.py:_xlsx_table",
+        None,
+    ),
+    (
+        "looks_like_insee_figure",
+        "fuzz.xlsx",
+        _deflate64(_FIGURE_XLSX),
+        "NotImplementedError at pipeline/build/sources/insee.py:_xlsx_table",
+        None,
+    ),
+    (
+        "looks_like_insee_figure",
+        "fuzz.xlsx",
+        _content_types_attribute(_FIGURE_XLSX),
+        "TypeError at pipeline/build/sources/insee.py:_xlsx_table",
+        None,
+    ),
+    (
+        "read_claims",
+        "claims.csv",
+        b"",
+        "EmptyDataError at pipeline/build/sources/claims.py:_read_csv",
+        None,
+    ),
+    (
+        "read_claims",
+        "claims.csv",
+        b"collectivity_name\nLille\n",
+        "KeyError at pipeline/build/sources/claims.py:read_claims",
+        None,
+    ),
+    (
+        "read_claims",
+        "claims.csv",
+        _CLAIMS + b"Lille,59,deux mille,t,f,u\n",
+        "ValueError at pipeline/build/sources/claims.py:read_claims",
+        None,
+    ),
+    (
+        "read_claims",
+        "claims.csv",
+        _CLAIMS + b"Lille,59,inf,t,f,u\n",
+        "OverflowError at pipeline/build/sources/claims.py:read_claims",
+        None,
+    ),
+    (
+        "read_claims",
+        "claims.csv",
+        _CLAIMS + b"Lille,59,1.5,t,f,u\n",
+        "TypeError at pipeline/build/sources/claims.py:read_claims",
+        None,
+    ),
+    (
+        "read_claims",
+        "claims.csv",
+        _CLAIMS + b"Lille,59,2019,t,f,u\n\nParis,75,2019,t,f,u\n",
+        _SOURCE_ROW,
+        [2, 4],
+    ),
+    (
+        "read_claim_facts",
+        "claim_facts.csv",
+        b"",
+        "EmptyDataError at pipeline/build/sources/claims.py:_read_csv",
+        None,
+    ),
+    (
+        "read_claim_facts",
+        "claim_facts.csv",
+        b"fact\n",
+        "KeyError at pipeline/build/sources/claims.py:read_claim_facts",
+        None,
+    ),
+    (
+        "read_claim_facts",
+        "claim_facts.csv",
+        b"claim_row\n2\n",
+        "AttributeError at pipeline/build/sources/claims.py:_problem",
+        None,
+    ),
+    (
+        "read_claim_facts",
+        "claim_facts.csv",
+        b"claim_row,fact,editions\n2,level_at,2019\n",
+        "AttributeError at pipeline/build/sources/claims.py:<listcomp>",
+        None,
+    ),
+    (
+        "read_claim_facts",
+        "claim_facts.csv",
+        _FACTS + "²,level_at,5,2019,,,,x\n".encode(),
+        "ValueError at pipeline/build/sources/claims.py:_problem",
+        None,
+    ),
+    (
+        "read_claim_facts",
+        "claim_facts.csv",
+        _FACTS + b"2,level_at,x,2019,,,,x\n",
+        "ValueError at pipeline/build/sources/claims.py:read_claim_facts",
+        None,
+    ),
+    (
+        "read_claim_facts",
+        "claim_facts.csv",
+        _FACTS + b"2,level_at,5.5,2019,,,,x\n",
+        "TypeError at pipeline/build/sources/claims.py:read_claim_facts",
+        None,
+    ),
+    (
+        "read_claim_facts",
+        "claim_facts.csv",
+        _FACTS + b"2,level_at,5,20x9,,,,x\n",
+        "ValueError at pipeline/build/sources/claims.py:<listcomp>",
+        None,
+    ),
+    (
+        "read_claim_facts",
+        "claim_facts.csv",
+        _FACTS + b"2,first_participation,,2001,,,,x\n\n3,first_participation,,2001,,,,x\n",
+        _SOURCE_ROW,
+        [2, 4],
+    ),
+    (
+        "read_edition_aggregates",
+        "editions.csv",
+        b"",
+        "EmptyDataError at pipeline/build/sources/editions.py:read_edition_aggregates",
+        None,
+    ),
+    (
+        "read_edition_aggregates",
+        "editions.csv",
+        _EDITIONS + "2019,٣".encode() + b"," * 17 + b"\n",
+        "ValueError at pipeline/build/sources/editions.py:read_edition_aggregates",
+        None,
+    ),
+    (
+        "read_edition_aggregates",
+        "editions.csv",
+        _EDITIONS + b"2019,99999999999999999999" + b"," * 17 + b"\n",
+        "OverflowError at pipeline/build/sources/editions.py:read_edition_aggregates",
+        None,
+    ),
+    (
+        "read_edition_aggregates",
+        "editions.csv",
+        _EDITIONS + b"2019" + b"," * 18 + b"\n2020,99999999999999999999" + b"," * 17 + b"\n",
+        "TypeError at pipeline/build/sources/editions.py:read_edition_aggregates",
+        None,
+    ),
+    (
+        "read_edition_aggregates",
+        "editions.csv",
+        _EDITIONS + b"2019" + b"," * 18 + b"\n\n2020" + b"," * 18 + b"\n",
+        _SOURCE_ROW,
+        [2, 4],
+    ),
     ("read_claim_facts", "claim_facts.csv", _FACTS + b"\n2,nonsense,,,,,,x\n", _ROW, 3),
     ("read_edition_aggregates", "editions.csv", _EDITIONS + b"\n19" + b"," * 18 + b"\n", _ROW, 3),
-    ("load_overrides", "overrides.csv",
-     b"edition,name,departement,code,decision,reason,decided_by\n\n,,,,,,\n", _ROW, 2),
+    (
+        "load_overrides",
+        "overrides.csv",
+        b"edition,name,departement,code,decision,reason,decided_by\n\n,,,,,,\n",
+        _ROW,
+        2,
+    ),
     ("read_reference", "region.csv", _REGION + b"\n01,,3,97105,drom\n", _ROW, 3),
-    ("read_insee_figure", "fuzz.json", _DEEP,
-     "RecursionError at pipeline/build/sources/insee.py:_json_table", None),
-    ("read_insee_figure", "fuzz.json", b'[{"Code EPCI": 200018083, "Nombre": NaN}]',
-     "ValueError at pipeline/build/sources/insee.py:_count", None),
-    ("read_insee_figure", "fuzz.json", b'[{"Code EPCI": 200018083, "Nombre": Infinity}]',
-     "OverflowError at pipeline/build/sources/insee.py:_count", None),
-    ("looks_like_insee_figure", "fuzz.json", _DEEP,
-     "RecursionError at pipeline/build/sources/insee.py:_json_table", None),
-    ("read_epci_vintage", "epci_2019.json", _DEEP,
-     "RecursionError at pipeline/build/sources/insee.py:read_epci_vintage", None),
-    ("read_epci_vintage", "epci_2019.json", b'{"vintage": 1e400, "epci": []}',
-     "OverflowError at pipeline/build/sources/insee.py:read_epci_vintage", None),
-    ("manifest.load", "manifest.json", _DEEP, "RecursionError at pipeline/build/manifest.py:load", None),
-    ("read_reference", "manifest.json", _DEEP,
-     "RecursionError at pipeline/build/sources/reference.py:_manifest", None),
-    ("read_reference", "region.csv", _REGION + "01,Guadeloupe,٣,97105,drom\n".encode(),
-     "ValueError at pipeline/build/sources/reference.py:_convert", None),
-    ("read_reference", "region.csv", _REGION + b"01,Guadeloupe,99999999999999999999,97105,drom\n",
-     "OverflowError at pipeline/build/sources/reference.py:_convert", None),
-    ("read_reference", "region.csv", _REGION + b"01,Guadeloupe,1,97105,drom\n"
-     b"02,Martinique,18446744073709551615,97209,drom\n",
-     "TypeError at pipeline/build/sources/reference.py:_convert", None),
-    ("read_reference", "region.csv", _REGION + b"01,Guadeloupe,-1,97105,drom\n"
-     b"02,Martinique,9999999999999999999,97209,drom\n",
-     "ArrowInvalid at pipeline/build/sources/reference.py:_convert", None),
-    ("read_config", "pipeline.toml", '[[notebook]]\ntitle = "Édition"\n'.encode("cp1252"),
-     "UnicodeDecodeError at pipeline/run/pipeline_toml.py:read_config", None),
-    ("read_config", "pipeline.toml", b"run = 1\n",
-     "AttributeError at pipeline/run/pipeline_toml.py:read_config", None),
-    ("read_config", "pipeline.toml", b"notebook = 1\n",
-     "TypeError at pipeline/run/pipeline_toml.py:read_config", None),
-    ("read_config", "pipeline.toml", b"notebook = [1]\n",
-     "AttributeError at pipeline/run/pipeline_toml.py:_spec", None),
-    ("read_config", "pipeline.toml",
-     b'[[notebook]]\nname = "a"\ntitle = "b"\npage = "c.html"\nparameters = 1\n',
-     "TypeError at pipeline/run/pipeline_toml.py:_spec", None),
+    (
+        "read_insee_figure",
+        "fuzz.json",
+        _DEEP,
+        "RecursionError at pipeline/build/sources/insee.py:_json_table",
+        None,
+    ),
+    (
+        "read_insee_figure",
+        "fuzz.json",
+        b'[{"Code EPCI": 200018083, "Nombre": NaN}]',
+        "ValueError at pipeline/build/sources/insee.py:_count",
+        None,
+    ),
+    (
+        "read_insee_figure",
+        "fuzz.json",
+        b'[{"Code EPCI": 200018083, "Nombre": Infinity}]',
+        "OverflowError at pipeline/build/sources/insee.py:_count",
+        None,
+    ),
+    (
+        "looks_like_insee_figure",
+        "fuzz.json",
+        _DEEP,
+        "RecursionError at pipeline/build/sources/insee.py:_json_table",
+        None,
+    ),
+    (
+        "read_epci_vintage",
+        "epci_2019.json",
+        _DEEP,
+        "RecursionError at pipeline/build/sources/insee.py:read_epci_vintage",
+        None,
+    ),
+    (
+        "read_epci_vintage",
+        "epci_2019.json",
+        b'{"vintage": 1e400, "epci": []}',
+        "OverflowError at pipeline/build/sources/insee.py:read_epci_vintage",
+        None,
+    ),
+    (
+        "manifest.load",
+        "manifest.json",
+        _DEEP,
+        "RecursionError at pipeline/build/manifest.py:load",
+        None,
+    ),
+    (
+        "read_reference",
+        "manifest.json",
+        _DEEP,
+        "RecursionError at pipeline/build/sources/reference.py:_manifest",
+        None,
+    ),
+    (
+        "read_reference",
+        "region.csv",
+        _REGION + "01,Guadeloupe,٣,97105,drom\n".encode(),
+        "ValueError at pipeline/build/sources/reference.py:_convert",
+        None,
+    ),
+    (
+        "read_reference",
+        "region.csv",
+        _REGION + b"01,Guadeloupe,99999999999999999999,97105,drom\n",
+        "OverflowError at pipeline/build/sources/reference.py:_convert",
+        None,
+    ),
+    (
+        "read_reference",
+        "region.csv",
+        _REGION + b"01,Guadeloupe,1,97105,drom\n02,Martinique,18446744073709551615,97209,drom\n",
+        "TypeError at pipeline/build/sources/reference.py:_convert",
+        None,
+    ),
+    (
+        "read_reference",
+        "region.csv",
+        _REGION + b"01,Guadeloupe,-1,97105,drom\n02,Martinique,9999999999999999999,97209,drom\n",
+        "ArrowInvalid at pipeline/build/sources/reference.py:_convert",
+        None,
+    ),
+    (
+        "read_config",
+        "pipeline.toml",
+        '[[notebook]]\ntitle = "Édition"\n'.encode("cp1252"),
+        "UnicodeDecodeError at pipeline/run/pipeline_toml.py:read_config",
+        None,
+    ),
+    (
+        "read_config",
+        "pipeline.toml",
+        b"run = 1\n",
+        "AttributeError at pipeline/run/pipeline_toml.py:read_config",
+        None,
+    ),
+    (
+        "read_config",
+        "pipeline.toml",
+        b"notebook = 1\n",
+        "TypeError at pipeline/run/pipeline_toml.py:read_config",
+        None,
+    ),
+    (
+        "read_config",
+        "pipeline.toml",
+        b"notebook = [1]\n",
+        "AttributeError at pipeline/run/pipeline_toml.py:_spec",
+        None,
+    ),
+    (
+        "read_config",
+        "pipeline.toml",
+        b'[[notebook]]\nname = "a"\ntitle = "b"\npage = "c.html"\nparameters = 1\n',
+        "TypeError at pipeline/run/pipeline_toml.py:_spec",
+        None,
+    ),
 ]
 #: reader → signatures of its known failures (see the module docstring).
 KNOWN_BUGS: dict[str, set[str]] = defaultdict(set)
@@ -242,7 +473,7 @@ for _reader, *_, _signature, _rows in KNOWN:
 
 
 def signature(error: BaseException) -> str:
-    """"KeyError at pipeline/build/sources/claims.py:read_claims": the exception type and the last
+    """ "KeyError at pipeline/build/sources/claims.py:read_claims": the exception type and the last
     frame in the project's own code (the pipeline function that let it escape)."""
     where = "outside pipeline/"
     for frame in traceback.extract_tb(error.__traceback__):
@@ -332,6 +563,7 @@ def breach(reader: str, contract: str, holds: bool, detail: str = "") -> None:
 
 # --- Helpers of the properties -------------------------------------------------------------
 
+
 def refused(result) -> bool:
     return isinstance(result, (InputError, KnownBug))
 
@@ -356,6 +588,7 @@ def tried_first(separator: str, rows: list[list[str]], order=(";", "\t", ",")) -
 
 # --- Report at the end of the run ------------------------------------------------------------
 
+
 class _Summary:
     """pytest plugin: the census table after the run, and the JSON report if asked."""
 
@@ -377,13 +610,18 @@ class _Summary:
             for reader, cases in readers.items():
                 seconds[reader] += self.durations.get(nodeid, 0.0) * cases / total
                 failed_tests[reader] += nodeid in self.failed
-        return [{"reader": reader, **{k: counts[k] for k in ("cases", "rows", "refused",
-                                                             "crashes", "breaches")},
-                 "failures": counts["crashes"] + counts["breaches"],
-                 "failed_tests": failed_tests[reader], "seconds": round(seconds[reader], 1),
-                 "seconds_in_reader": round(READ_SECONDS[reader], 1),
-                 "failure_signatures": dict(FAILURES[reader])}
-                for reader, counts in sorted(CENSUS.items())]
+        return [
+            {
+                "reader": reader,
+                **{k: counts[k] for k in ("cases", "rows", "refused", "crashes", "breaches")},
+                "failures": counts["crashes"] + counts["breaches"],
+                "failed_tests": failed_tests[reader],
+                "seconds": round(seconds[reader], 1),
+                "seconds_in_reader": round(READ_SECONDS[reader], 1),
+                "failure_signatures": dict(FAILURES[reader]),
+            }
+            for reader, counts in sorted(CENSUS.items())
+        ]
 
     def pytest_terminal_summary(self, terminalreporter):
         if not CENSUS or PROFILE_VARIABLE not in os.environ:
@@ -399,12 +637,21 @@ class _Summary:
             for found, cases in row["failure_signatures"].items():
                 write(f"  {row['reader']}: {cases} case(s) {found}")
         if os.environ.get(REPORT_VARIABLE):
-            Path(os.environ[REPORT_VARIABLE]).write_text(json.dumps(
-                {"profile": PROFILE, "readers": rows,
-                 "tests": {test: {"seconds": round(self.durations[test], 1)}
-                           for test in sorted(self.durations)},
-                 "cases_by_test": {test: dict(readers) for test, readers in BY_TEST.items()}},
-                indent=1), "utf-8")
+            Path(os.environ[REPORT_VARIABLE]).write_text(
+                json.dumps(
+                    {
+                        "profile": PROFILE,
+                        "readers": rows,
+                        "tests": {
+                            test: {"seconds": round(self.durations[test], 1)}
+                            for test in sorted(self.durations)
+                        },
+                        "cases_by_test": {test: dict(readers) for test, readers in BY_TEST.items()},
+                    },
+                    indent=1,
+                ),
+                "utf-8",
+            )
 
 
 _PLUGIN = "palmares-fuzz-summary"

@@ -14,29 +14,59 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
 
 
 def laureate(row, edition, code, level, file="a.csv"):
-    return {"source_file": file, "source_row": row, "edition": edition, "name": "La Madeleine",
-            "departement": "59", "arobases": level, "kind": "ville", "code": code,
-            "entity": "commune", "resolution_method": "exact", "resolution_score": 100.0,
-            "source_url": f"https://source.example/{file}/{row}"}
+    return {
+        "source_file": file,
+        "source_row": row,
+        "edition": edition,
+        "name": "La Madeleine",
+        "departement": "59",
+        "arobases": level,
+        "kind": "ville",
+        "code": code,
+        "entity": "commune",
+        "resolution_method": "exact",
+        "resolution_score": 100.0,
+        "source_url": f"https://source.example/{file}/{row}",
+    }
 
 
 def test_accounting_coverage_conflicts_and_duplicates(tmp_paths):
     tables = tiny_tables()
-    tables["laureates"] = frame("laureates", [
-        laureate(2, 2008, "59368", 5),
-        laureate(3, 2008, "59350", 4),
-        laureate(2, 2008, "59368", 4, file="b.csv"),  # same commune and edition, another level
-        laureate(3, 2009, "59368", None, file="b.csv"),
-        laureate(4, 2009, "59368", None, file="b.csv"),  # a duplicate that agrees
-    ])
-    tables["quarantine"] = frame("quarantine", [
-        {"source_file": "a.csv", "source_row": 4, "edition": 2008, "name": "Mérignac",
-         "reason": "ambiguous: 'Mérignac' matches 3 communes"},
-    ])
-    tables["edition"] = frame("edition", [
-        {"label_year": 2008, "has_mention_level": True, "total_labelled": 203, "n_5": 14, "n_4": 26},
-        {"label_year": 2009, "has_mention_level": True, "total_labelled": 224},
-    ])
+    tables["laureates"] = frame(
+        "laureates",
+        [
+            laureate(2, 2008, "59368", 5),
+            laureate(3, 2008, "59350", 4),
+            laureate(2, 2008, "59368", 4, file="b.csv"),  # same commune and edition, another level
+            laureate(3, 2009, "59368", None, file="b.csv"),
+            laureate(4, 2009, "59368", None, file="b.csv"),  # a duplicate that agrees
+        ],
+    )
+    tables["quarantine"] = frame(
+        "quarantine",
+        [
+            {
+                "source_file": "a.csv",
+                "source_row": 4,
+                "edition": 2008,
+                "name": "Mérignac",
+                "reason": "ambiguous: 'Mérignac' matches 3 communes",
+            },
+        ],
+    )
+    tables["edition"] = frame(
+        "edition",
+        [
+            {
+                "label_year": 2008,
+                "has_mention_level": True,
+                "total_labelled": 203,
+                "n_5": 14,
+                "n_4": 26,
+            },
+            {"label_year": 2009, "has_mention_level": True, "total_labelled": 224},
+        ],
+    )
     build_warehouse(tmp_paths, tables, TINY_SOURCES, TINY_BUILD_INFO)
     with connect_read_only(tmp_paths) as con:
         accounting = checks.file_accounting(con).set_index("source_file")
@@ -57,7 +87,9 @@ def test_accounting_coverage_conflicts_and_duplicates(tmp_paths):
     assert coverage.loc[2009, "held_level_unknown"] == 1
 
     assert list(conflicts["arobases"]) == [4, 5]
-    assert set(conflicts["source_url"]) == {"https://source.example/a.csv/2",
-                                            "https://source.example/b.csv/2"}
+    assert set(conflicts["source_url"]) == {
+        "https://source.example/a.csv/2",
+        "https://source.example/b.csv/2",
+    }
     assert len(duplicates) == 2
     assert duplicates.set_index("edition").loc[2009, "rows"] == 2

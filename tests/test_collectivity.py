@@ -24,7 +24,9 @@ def test_grenoble_history_levels_and_claim(con):
     assert "meilleur niveau connu : 5 @" in card.heading
     editions = card.levels["edition"].tolist()
     assert editions == sorted(editions) and editions[0] == 2008 and 2021 in editions
-    assert card.levels.set_index("edition")["arobases"].isna().to_dict()[2021]  # level not published
+    assert (
+        card.levels.set_index("edition")["arobases"].isna().to_dict()[2021]
+    )  # level not published
     assert card.history.set_index("edition").loc["2021", "level"] == "niveau non publié"
     assert card.history["source_url"].str.len().gt(0).all()  # every row keeps its source
     assert card.claims["check"].tolist() == ["cohérente avec le palmarès"]

@@ -37,13 +37,21 @@ ALL_COMPLETE = pd.DataFrame({"edition": EDITIONS, "scope": "all", "complete": Tr
 
 def levels_of(pattern: str) -> list[int | None | str]:
     """'5 m -' → [5, 0, '-']: a level, a mention (0) or not labelled."""
-    return [{"m": 0, "-": "-"}.get(token, None if token == "?" else
-                                   (int(token) if token.isdigit() else token))
-            for token in pattern.split()]
+    return [
+        {"m": 0, "-": "-"}.get(
+            token, None if token == "?" else (int(token) if token.isdigit() else token)
+        )
+        for token in pattern.split()
+    ]
 
 
-def make_palmares(path: Path, palmares=PALMARES, totals: bool = False, ten=TEN_2017,
-                  drop: set[tuple[str, int]] = frozenset()) -> Path:
+def make_palmares(
+    path: Path,
+    palmares=PALMARES,
+    totals: bool = False,
+    ten=TEN_2017,
+    drop: set[tuple[str, int]] = frozenset(),
+) -> Path:
     """A warehouse holding only `edition` and `laureates`, built from schema.sql.
 
     `totals`: publish per-edition totals and counts per level equal to the palmarès (so that
@@ -54,26 +62,57 @@ def make_palmares(path: Path, palmares=PALMARES, totals: bool = False, ten=TEN_2
         for edition, level in zip(EDITIONS, levels_of(pattern), strict=True):
             if level == "-" or (code, edition) in drop:
                 continue
-            rows.append({
-                "source_file": "tests/hand-made", "source_row": len(rows) + 2,
-                "edition": edition, "name": name, "arobases": level, "code": code,
-                "entity": "commune", "resolution_method": "test", "resolution_score": 1.0,
-                "distinction": ("Territoire d'excellence numérique"
-                                if edition == 2017 and code in ten else None),
-            })
-    laureates = pd.DataFrame(rows, columns=["source_file", "source_row", "edition", "name",
-                                            "arobases", "code", "entity", "resolution_method",
-                                            "resolution_score", "distinction"])
+            rows.append(
+                {
+                    "source_file": "tests/hand-made",
+                    "source_row": len(rows) + 2,
+                    "edition": edition,
+                    "name": name,
+                    "arobases": level,
+                    "code": code,
+                    "entity": "commune",
+                    "resolution_method": "test",
+                    "resolution_score": 1.0,
+                    "distinction": (
+                        "Territoire d'excellence numérique"
+                        if edition == 2017 and code in ten
+                        else None
+                    ),
+                }
+            )
+    laureates = pd.DataFrame(
+        rows,
+        columns=[
+            "source_file",
+            "source_row",
+            "edition",
+            "name",
+            "arobases",
+            "code",
+            "entity",
+            "resolution_method",
+            "resolution_score",
+            "distinction",
+        ],
+    )
     laureates = laureates.astype({"arobases": "Int64"})
-    edition = pd.DataFrame({"label_year": EDITIONS,
-                            "has_mention_level": [e < 2011 for e in EDITIONS]})
+    edition = pd.DataFrame(
+        {"label_year": EDITIONS, "has_mention_level": [e < 2011 for e in EDITIONS]}
+    )
     if totals:
-        everything = pd.DataFrame([
-            {"edition": e, "level": lv} for code, (_, pattern) in palmares.items()
-            for e, lv in zip(EDITIONS, levels_of(pattern), strict=True) if lv != "-"])
+        everything = pd.DataFrame(
+            [
+                {"edition": e, "level": lv}
+                for code, (_, pattern) in palmares.items()
+                for e, lv in zip(EDITIONS, levels_of(pattern), strict=True)
+                if lv != "-"
+            ]
+        )
+
         def count(e, lv=None):
             at = everything["edition"] == e
             return int((at if lv is None else at & (everything["level"] == lv)).sum())
+
         edition["total_labelled"] = [count(e) for e in EDITIONS]
         for lv in range(1, 6):
             edition[f"n_{lv}"] = [count(e, lv) for e in EDITIONS]
@@ -124,8 +163,17 @@ EXPECTED = {
     # E: 2005-2011 is six consecutive editions (no 2010), then gone.
     "T0005": (6, 2005, 2011, 6, 0, 0, 0, 0, None),
 }
-COLUMNS = ["editions_labelled", "first_edition", "last_edition", "longest_streak",
-           "current_streak", "longest_streak_5", "labels_5", "gaps", "gap_editions"]
+COLUMNS = [
+    "editions_labelled",
+    "first_edition",
+    "last_edition",
+    "longest_streak",
+    "current_streak",
+    "longest_streak_5",
+    "labels_5",
+    "gaps",
+    "gap_editions",
+]
 
 
 def check_expected(table: pd.DataFrame) -> None:
@@ -142,8 +190,9 @@ def test_continuity_table_complete_coverage_declared(complete_db):
     assert list(table["code"]) == sorted(PALMARES)
     check_expected(table)
     b = row(table, "T0002")
-    assert b["trajectory"] == ("2005:3 2006:4 2007:- 2008:- 2009:5 2011:5 2012:5 2013:- 2014:4 "
-                               "2015:5 2016:5 2017:5")
+    assert b["trajectory"] == (
+        "2005:3 2006:4 2007:- 2008:- 2009:5 2011:5 2012:5 2013:- 2014:4 2015:5 2016:5 2017:5"
+    )
     assert row(table, "T0004")["trajectory"].startswith("2005:m 2006:1 2007:1 2008:2 2009:-")
     assert row(table, "T0001")["name"] == "Testville A"
     assert (table["editions_unknown"] == 0).all() and not table["uses_claims"].any()
@@ -158,8 +207,9 @@ def test_continuity_table_complete_coverage_declared(complete_db):
 def test_published_totals_make_the_same_coverage(tmp_path):
     """Totals equal to the rows held: the computed coverage is complete (an empty level list
     included) and the table is the same as with the declared coverage."""
-    with duckdb.connect(str(make_palmares(tmp_path / "t.duckdb", totals=True)),
-                        read_only=True) as con:
+    with duckdb.connect(
+        str(make_palmares(tmp_path / "t.duckdb", totals=True)), read_only=True
+    ) as con:
         cov = c.coverage_model(con, ten_published={2017: 2})
         assert cov.loc[cov["scope"] == "all", "status"].eq("complete").all()
         assert cov["complete"].all()  # every level, and TEN 2017: 2 held of 2 published
@@ -201,8 +251,10 @@ def test_transitions_complete(complete_db):
     b = rows[rows["code"] == "T0002"].set_index("to_edition")
     assert b.loc[2007, "transition"] == "exit" and b.loc[2007, "to_state"] == "absent"
     assert b.loc[2009, "transition"] == "return" and b.loc[2009, "from_state"] == "absent"
-    assert rows.loc[(rows["code"] == "T0003") & (rows["to_edition"] == 2011),
-                    "transition"].item() == "entry"
+    assert (
+        rows.loc[(rows["code"] == "T0003") & (rows["to_edition"] == 2011), "transition"].item()
+        == "entry"
+    )
     assert (rows["transition"] == rows["possible"]).all()  # nothing left open
 
     pooled = c.transition_matrix(complete_db, pooled=True, coverage=ALL_COMPLETE)
@@ -220,19 +272,45 @@ def test_retention_complete(complete_db):
     spells = c.retention_spells(complete_db, coverage=ALL_COMPLETE).set_index("code")
     # first spells: A 12 editions to the end of the data (censored), B 2 (gone 2007),
     # C 4 from 2011 (gone 2015), D 4 (gone 2009), E 6 (gone 2012)
-    assert spells["cohort"].to_dict() == {"T0001": 2005, "T0002": 2005, "T0003": 2011,
-                                          "T0004": 2005, "T0005": 2005}
-    assert spells["duration"].to_dict() == {"T0001": 12, "T0002": 2, "T0003": 4, "T0004": 4,
-                                            "T0005": 6}
-    assert spells["event"].to_dict() == {"T0001": False, "T0002": True, "T0003": True,
-                                         "T0004": True, "T0005": True}
+    assert spells["cohort"].to_dict() == {
+        "T0001": 2005,
+        "T0002": 2005,
+        "T0003": 2011,
+        "T0004": 2005,
+        "T0005": 2005,
+    }
+    assert spells["duration"].to_dict() == {
+        "T0001": 12,
+        "T0002": 2,
+        "T0003": 4,
+        "T0004": 4,
+        "T0005": 6,
+    }
+    assert spells["event"].to_dict() == {
+        "T0001": False,
+        "T0002": True,
+        "T0003": True,
+        "T0004": True,
+        "T0005": True,
+    }
     km = c.retention(complete_db, coverage=ALL_COMPLETE)
     s2005 = km[km["cohort"] == 2005].set_index("duration")
     # cohort 2005 = A, B, D, E: at t = 2, 4 at risk, B ends: 3/4; t = 4, 3 at risk, D ends:
     # 3/4 × 2/3 = 1/2; t = 6, 2 at risk, E ends: 1/4; A is censored at 12.
     assert s2005["survival"].round(6).to_dict() == {
-        1: 1.0, 2: 0.75, 3: 0.75, 4: 0.5, 5: 0.5, 6: 0.25, 7: 0.25, 8: 0.25, 9: 0.25,
-        10: 0.25, 11: 0.25, 12: 0.25}
+        1: 1.0,
+        2: 0.75,
+        3: 0.75,
+        4: 0.5,
+        5: 0.5,
+        6: 0.25,
+        7: 0.25,
+        8: 0.25,
+        9: 0.25,
+        10: 0.25,
+        11: 0.25,
+        12: 0.25,
+    }
     assert s2005.loc[2, ["at_risk", "events"]].tolist() == [4, 1]
     assert s2005.loc[12, ["at_risk", "events", "censored"]].tolist() == [1, 0, 1]
     # Greenwood at t = 2: S² × 1 / (4 × 3)
@@ -248,7 +326,8 @@ def test_retention_complete(complete_db):
     five = c.retention_spells(complete_db, min_level=5, coverage=ALL_COMPLETE).set_index("code")
     assert five[["cohort", "duration", "event"]].to_dict("index") == {
         "T0001": {"cohort": 2005, "duration": 7, "event": True},
-        "T0002": {"cohort": 2009, "duration": 3, "event": True}}
+        "T0002": {"cohort": 2009, "duration": 3, "event": True},
+    }
 
 
 def test_ten_rules_complete(complete_db):
@@ -258,29 +337,60 @@ def test_ten_rules_complete(complete_db):
     # up to and including 2017: A 11 × 5 @ in 12 editions; B six 5 @ (2009, 2011, 2012, 2015,
     # 2016, 2017) in 9; C 4 editions; D 5; E 6 editions, never 5 @
     assert got.to_dict("index") == {
-        "T0001": {"ten": True, "labels_5_min": 11, "labelled_min": 12, "six_5": "yes",
-                  "six_labelled": "yes"},
-        "T0002": {"ten": True, "labels_5_min": 6, "labelled_min": 9, "six_5": "yes",
-                  "six_labelled": "yes"},
-        "T0003": {"ten": False, "labels_5_min": 0, "labelled_min": 4, "six_5": "no",
-                  "six_labelled": "no"},
-        "T0004": {"ten": False, "labels_5_min": 0, "labelled_min": 5, "six_5": "no",
-                  "six_labelled": "no"},
-        "T0005": {"ten": False, "labels_5_min": 0, "labelled_min": 6, "six_5": "no",
-                  "six_labelled": "yes"},
+        "T0001": {
+            "ten": True,
+            "labels_5_min": 11,
+            "labelled_min": 12,
+            "six_5": "yes",
+            "six_labelled": "yes",
+        },
+        "T0002": {
+            "ten": True,
+            "labels_5_min": 6,
+            "labelled_min": 9,
+            "six_5": "yes",
+            "six_labelled": "yes",
+        },
+        "T0003": {
+            "ten": False,
+            "labels_5_min": 0,
+            "labelled_min": 4,
+            "six_5": "no",
+            "six_labelled": "no",
+        },
+        "T0004": {
+            "ten": False,
+            "labels_5_min": 0,
+            "labelled_min": 5,
+            "six_5": "no",
+            "six_labelled": "no",
+        },
+        "T0005": {
+            "ten": False,
+            "labels_5_min": 0,
+            "labelled_min": 6,
+            "six_5": "no",
+            "six_labelled": "yes",
+        },
     }
     # before 2017: B had five 5 @ only, so the strict reading says B was not eligible
-    before = c.ten_eligibility(complete_db, [2017], through_current=False,
-                               coverage=ALL_COMPLETE, ten_published=ten).set_index("code")
-    assert before.loc["T0002", ["labels_5_min", "labels_5_max", "six_5"]].tolist() == [5, 5,
-                                                                                       "no"]
+    before = c.ten_eligibility(
+        complete_db, [2017], through_current=False, coverage=ALL_COMPLETE, ten_published=ten
+    ).set_index("code")
+    assert before.loc["T0002", ["labels_5_min", "labels_5_max", "six_5"]].tolist() == [5, 5, "no"]
     assert before.loc["T0004", "six_labelled"] == "no"  # 2005-2008: four
     summary = c.ten_summary(complete_db, [2017], coverage=ALL_COMPLETE, ten_published=ten)
     s = summary.iloc[0]
-    assert (s["ten_list_complete"], s["laureates_six_5_yes"], s["laureates_six_labelled_yes"],
-            s["not_on_list_six_5_yes"], s["not_on_list_six_labelled_yes"]) == (True, 2, 2, 0, 1)
-    s = c.ten_summary(complete_db, [2017], through_current=False, coverage=ALL_COMPLETE,
-                      ten_published=ten).iloc[0]
+    assert (
+        s["ten_list_complete"],
+        s["laureates_six_5_yes"],
+        s["laureates_six_labelled_yes"],
+        s["not_on_list_six_5_yes"],
+        s["not_on_list_six_labelled_yes"],
+    ) == (True, 2, 2, 0, 1)
+    s = c.ten_summary(
+        complete_db, [2017], through_current=False, coverage=ALL_COMPLETE, ten_published=ten
+    ).iloc[0]
     assert (s["laureates_six_5_yes"], s["laureates_six_5_no"]) == (1, 1)
     check = c.ten_check(complete_db, 2017, coverage=ALL_COMPLETE, ten_published=ten)
     assert set(check["code"]) == TEN_2017 and check["resolved"].all()
@@ -291,19 +401,29 @@ def test_ten_rules_complete(complete_db):
 # ---------------------------------------------------------------------------------------------
 # The same palmarès, coverage unknown: unknowns, never exits.
 
+
 def test_incomplete_reports_unknowns_not_exits(incomplete_db):
     table = c.continuity_table(incomplete_db)
     a, b, cc, e = (row(table, code) for code in ("T0001", "T0002", "T0003", "T0005"))
     # A is held in every edition: the answer is exact even without coverage; 2013 at 4 @ is
     # known not 5 @, so the 5 @ streak is exactly 7
-    assert (a["editions_labelled"], a["longest_streak"], a["longest_streak_5"],
-            a["labels_5"], a["gaps"]) == (12, 12, 7, 11, 0)
+    assert (
+        a["editions_labelled"],
+        a["longest_streak"],
+        a["longest_streak_5"],
+        a["labels_5"],
+        a["gaps"],
+    ) == (12, 12, 7, 11, 0)
     # B: 2007, 2008 and 2013 are unknown: 9 to 12 editions, streak at least 4 (could be all
     # 12), 6 to 9 labels at 5 @, 5 @ streak 3 to 6 (2007-2013 could all be 5 @)
-    assert pd.isna(b["editions_labelled"]) and (b["editions_labelled_min"],
-                                                b["editions_labelled_max"]) == (9, 12)
-    assert pd.isna(b["longest_streak"]) and (b["longest_streak_min"],
-                                             b["longest_streak_max"]) == (4, 12)
+    assert pd.isna(b["editions_labelled"]) and (
+        b["editions_labelled_min"],
+        b["editions_labelled_max"],
+    ) == (9, 12)
+    assert pd.isna(b["longest_streak"]) and (b["longest_streak_min"], b["longest_streak_max"]) == (
+        4,
+        12,
+    )
     assert (b["labels_5_min"], b["labels_5_max"]) == (6, 9) and pd.isna(b["labels_5"])
     assert (b["longest_streak_5_min"], b["longest_streak_5_max"]) == (3, 6)
     assert pd.isna(b["gaps"]) and b["gaps_min"] == 0 and b["editions_unknown"] == 3
@@ -321,14 +441,15 @@ def test_incomplete_reports_unknowns_not_exits(incomplete_db):
     assert not rows["transition"].isin(["exit", "entry", "return"]).any()
     assert rows["possible"].str.contains("exit").any()
     exits = rows[(rows["code"] == "T0002") & (rows["to_edition"] == 2007)].iloc[0]
-    assert (exits["transition"], exits["possible"]) == ("unknown",
-                                                        "renewal|upgrade|downgrade|exit")
+    assert (exits["transition"], exits["possible"]) == ("unknown", "renewal|upgrade|downgrade|exit")
     assert exits["to_state"] == "unknown"
     enters = rows[(rows["code"] == "T0003") & (rows["to_edition"] == 2011)].iloc[0]
     assert enters["possible"] == "entry|return|renewal|upgrade|downgrade"
     # pairs of rows held on both sides stay exact (A's downgrade in 2013)
-    assert rows.loc[(rows["code"] == "T0001") & (rows["to_edition"] == 2013),
-                    "transition"].item() == "downgrade"
+    assert (
+        rows.loc[(rows["code"] == "T0001") & (rows["to_edition"] == 2013), "transition"].item()
+        == "downgrade"
+    )
     counts = c.transition_counts(incomplete_db)
     assert counts[["entry", "return", "exit"]].sum().sum() == 0
 
@@ -355,7 +476,10 @@ def test_a_complete_level_list_narrows_the_unknowns(incomplete_db):
     rows = c.transitions(incomplete_db, coverage=coverage)
     b = rows[(rows["code"] == "T0002") & (rows["to_edition"] == 2013)].iloc[0]
     assert (b["transition"], b["possible"], b["to_state"]) == (
-        "unknown", "downgrade|exit", "unknown, not 5@")
+        "unknown",
+        "downgrade|exit",
+        "unknown, not 5@",
+    )
     table = c.continuity_table(incomplete_db, coverage=coverage)
     # the 5 @ run can now reach 2007-2012 at most (5 editions)
     assert row(table, "T0002")["longest_streak_5_max"] == 5
@@ -365,21 +489,56 @@ def test_a_complete_level_list_narrows_the_unknowns(incomplete_db):
 # ---------------------------------------------------------------------------------------------
 # Claims.
 
+
 def claim_facts() -> pd.DataFrame:
-    return pd.DataFrame([
-        # A's 2013 row is not held; a claim says 4 @ that year
-        {"claim_row": 101, "code": "T0001", "fact": "level_at", "arobases": 4,
-         "editions": [2013], "count": None, "consecutive": False, "up_to": None},
-        # "B: 5 @ for the sixth time in 2017"
-        {"claim_row": 102, "code": "T0002", "fact": "count_up_to", "arobases": 5,
-         "editions": [], "count": 6, "consecutive": False, "up_to": 2017},
-        # "C took part for the first time in 2011"
-        {"claim_row": 103, "code": "T0003", "fact": "first_participation", "arobases": None,
-         "editions": [2011], "count": None, "consecutive": False, "up_to": None},
-        # contradicted by the palmarès (A is held at 5 @ in 2012): ignored, counted
-        {"claim_row": 104, "code": "T0001", "fact": "level_at", "arobases": 3,
-         "editions": [2012], "count": None, "consecutive": False, "up_to": None},
-    ])
+    return pd.DataFrame(
+        [
+            # A's 2013 row is not held; a claim says 4 @ that year
+            {
+                "claim_row": 101,
+                "code": "T0001",
+                "fact": "level_at",
+                "arobases": 4,
+                "editions": [2013],
+                "count": None,
+                "consecutive": False,
+                "up_to": None,
+            },
+            # "B: 5 @ for the sixth time in 2017"
+            {
+                "claim_row": 102,
+                "code": "T0002",
+                "fact": "count_up_to",
+                "arobases": 5,
+                "editions": [],
+                "count": 6,
+                "consecutive": False,
+                "up_to": 2017,
+            },
+            # "C took part for the first time in 2011"
+            {
+                "claim_row": 103,
+                "code": "T0003",
+                "fact": "first_participation",
+                "arobases": None,
+                "editions": [2011],
+                "count": None,
+                "consecutive": False,
+                "up_to": None,
+            },
+            # contradicted by the palmarès (A is held at 5 @ in 2012): ignored, counted
+            {
+                "claim_row": 104,
+                "code": "T0001",
+                "fact": "level_at",
+                "arobases": 3,
+                "editions": [2012],
+                "count": None,
+                "consecutive": False,
+                "up_to": None,
+            },
+        ]
+    )
 
 
 def test_claims_fill_streaks_only_when_allowed(tmp_path):
@@ -387,8 +546,10 @@ def test_claims_fill_streaks_only_when_allowed(tmp_path):
     with duckdb.connect(str(path), read_only=True) as con:
         without = c.continuity_table(con)
         a = row(without, "T0001")
-        assert pd.isna(a["longest_streak"]) and (a["longest_streak_min"],
-                                                 a["longest_streak_max"]) == (7, 12)
+        assert pd.isna(a["longest_streak"]) and (
+            a["longest_streak_min"],
+            a["longest_streak_max"],
+        ) == (7, 12)
         assert without.attrs["claims"] == "not used" and not without["uses_claims"].any()
 
         table = c.continuity_table(con, claims=claim_facts())
@@ -405,8 +566,7 @@ def test_claims_fill_streaks_only_when_allowed(tmp_path):
         spells = c.retention_spells(con, claims=claim_facts()).set_index("code")
         assert spells.loc["T0003", ["cohort", "duration", "event"]].tolist() == [2011, 4, False]
         el = c.ten_eligibility(con, [2017], claims=claim_facts()).set_index("code")
-        assert el.loc["T0002", ["labels_5_min", "labels_5_max", "six_5"]].tolist() == [6, 6,
-                                                                                       "yes"]
+        assert el.loc["T0002", ["labels_5_min", "labels_5_max", "six_5"]].tolist() == [6, 6, "yes"]
 
 
 def test_an_empty_palmares_gives_empty_tables(tmp_path):
@@ -422,6 +582,7 @@ def test_an_empty_palmares_gives_empty_tables(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Synthetic palmarès: flagged, kept away from real data, same answer as the pandas loop.
 
+
 def _benchmark_module():
     path = DEFAULT_ROOT / "benchmarks" / "continuity_benchmark.py"
     spec = importlib.util.spec_from_file_location("continuity_benchmark", path)
@@ -432,11 +593,16 @@ def _benchmark_module():
 
 @pytest.fixture
 def small_synthetic(tmp_path):
-    communes = pd.DataFrame({"code": [f"S{n:04d}" for n in range(300)],
-                             "name": [f"Synthétique {n}" for n in range(300)],
-                             "departement": "00"})
-    made = synthetic.write_synthetic_warehouse(tmp_path / "syn.duckdb", seed=7,
-                                               participation=0.5, communes=communes)
+    communes = pd.DataFrame(
+        {
+            "code": [f"S{n:04d}" for n in range(300)],
+            "name": [f"Synthétique {n}" for n in range(300)],
+            "departement": "00",
+        }
+    )
+    made = synthetic.write_synthetic_warehouse(
+        tmp_path / "syn.duckdb", seed=7, participation=0.5, communes=communes
+    )
     return made
 
 
@@ -444,7 +610,8 @@ def test_synthetic_rows_are_flagged_and_refused_near_real_data(small_synthetic, 
     with duckdb.connect(str(small_synthetic.path), read_only=True) as con:
         flags = con.execute(
             "SELECT bool_and(is_synthetic), bool_and(source_file LIKE 'synthetic://%'), "
-            "bool_and(note LIKE 'SYNTHETIC%'), count(*) FROM laureates").fetchone()
+            "bool_and(note LIKE 'SYNTHETIC%'), count(*) FROM laureates"
+        ).fetchone()
         assert flags == (True, True, True, small_synthetic.rows)
         assert con.execute("SELECT bool_and(is_synthetic) FROM edition").fetchone() == (True,)
         table = c.continuity_table(con)
@@ -461,10 +628,13 @@ def test_synthetic_and_real_rows_never_mix(small_synthetic, tmp_path):
     make_palmares(path)
     with duckdb.connect(str(path)) as con:
         con.execute("ATTACH ? AS syn (READ_ONLY)", [str(small_synthetic.path)])
-        con.execute("INSERT INTO laureates SELECT * EXCLUDE (is_synthetic) FROM "
-                    "syn.laureates LIMIT 5")
-    with (duckdb.connect(str(path), read_only=True) as con,
-          pytest.raises(ValueError, match="mixes 5 synthetic rows")):
+        con.execute(
+            "INSERT INTO laureates SELECT * EXCLUDE (is_synthetic) FROM syn.laureates LIMIT 5"
+        )
+    with (
+        duckdb.connect(str(path), read_only=True) as con,
+        pytest.raises(ValueError, match="mixes 5 synthetic rows"),
+    ):
         c.continuity_table(con)
 
 
@@ -472,15 +642,26 @@ def test_sql_and_pandas_loop_agree(small_synthetic, tmp_path):
     bench = _benchmark_module()
     with duckdb.connect(str(small_synthetic.path), read_only=True) as con:
         # the generated palmarès is complete; declare half of the editions unknown as well
-        partial = pd.DataFrame({"edition": synthetic.EDITIONS[::2], "scope": "all",
-                                "complete": False})
+        partial = pd.DataFrame(
+            {"edition": synthetic.EDITIONS[::2], "scope": "all", "complete": False}
+        )
         for coverage in (None, partial):
-            assert bench.same_tables(c.continuity_table(con, coverage=coverage),
-                                     bench.continuity_table_pandas(con, coverage)) == []
+            assert (
+                bench.same_tables(
+                    c.continuity_table(con, coverage=coverage),
+                    bench.continuity_table_pandas(con, coverage),
+                )
+                == []
+            )
     with duckdb.connect(str(make_palmares(tmp_path / "h.duckdb")), read_only=True) as con:
         for coverage in (None, ALL_COMPLETE):
-            assert bench.same_tables(c.continuity_table(con, coverage=coverage),
-                                     bench.continuity_table_pandas(con, coverage)) == []
+            assert (
+                bench.same_tables(
+                    c.continuity_table(con, coverage=coverage),
+                    bench.continuity_table_pandas(con, coverage),
+                )
+                == []
+            )
 
 
 def test_synthetic_levels_persist():
@@ -493,6 +674,7 @@ def test_synthetic_levels_persist():
 
 # ---------------------------------------------------------------------------------------------
 # The real warehouse: the TEN 2021 list, what the data can and cannot confirm.
+
 
 @pytest.fixture
 def real(real_warehouse):
@@ -507,8 +689,16 @@ def test_ten_2021_on_the_real_palmares(real):
     assert len(check) == 14  # "Quatorze collectivités" (Localtis), all held
     assert check.attrs["ten_list"]["complete"] and check.attrs["ten_list"]["published"] == 14
     assert check["resolved"].sum() == 13
-    assert set(check.columns) >= {"code", "name", "six_5", "six_labelled", "can_confirm",
-                                  "cannot_confirm", "labels_5_min", "labels_5_max"}
+    assert set(check.columns) >= {
+        "code",
+        "name",
+        "six_5",
+        "six_labelled",
+        "can_confirm",
+        "cannot_confirm",
+        "labels_5_min",
+        "labels_5_max",
+    }
     assert set(check["six_5"]) <= {"yes", "no", "unknown"}
     assert (check["six_5"] != "no").all()  # nothing in the data rules a laureate out
     # Mérignac: three communes of that name, no département given: set aside, not guessed
@@ -526,7 +716,10 @@ def test_ten_2021_on_the_real_palmares(real):
     assert "1 more needed" in agen["cannot_confirm"]
     # Villiers-le-Bel: only its 2021 row, level not stated
     assert row(check, "95680")[["labels_5_min", "labelled_min", "six_5"]].tolist() == [
-        0, 1, "unknown"]
+        0,
+        1,
+        "unknown",
+    ]
 
 
 def test_real_continuity_is_honest(real):
@@ -539,8 +732,7 @@ def test_real_continuity_is_honest(real):
     # are on the 2009 list, and Agen, Gluiras, Perpignan went down or left
     matrix = c.transition_matrix(real)
     pair = matrix[(matrix["from_edition"] == 2008) & (matrix["from_state"] == "5@")]
-    assert pair.set_index("to_state")["collectivities"].to_dict() == {"5@": 9,
-                                                                      "unknown, not 5@": 3}
+    assert pair.set_index("to_state")["collectivities"].to_dict() == {"5@": 9, "unknown, not 5@": 3}
 
 
 def test_real_claims_are_used_only_when_asked(real):
@@ -554,6 +746,7 @@ def test_real_claims_are_used_only_when_asked(real):
 # ---------------------------------------------------------------------------------------------
 # `palmares export continuity`: the open-data file.
 
+
 @pytest.mark.parametrize("totals", [True, False])
 def test_export_continuity_csv(tmp_path, monkeypatch, capsys, totals):
     from pipeline.cli import main
@@ -566,9 +759,16 @@ def test_export_continuity_csv(tmp_path, monkeypatch, capsys, totals):
     assert main(["export", "continuity", "--out", str(out)]) == 0
     assert "the coverage it rests on" in capsys.readouterr().out
     table = pd.read_csv(out, dtype={"code": str})
-    assert list(table.columns[:8]) == ["code", "name", "editions_labelled", "first_edition",
-                                       "last_edition", "longest_streak", "current_streak",
-                                       "labels_5"]
+    assert list(table.columns[:8]) == [
+        "code",
+        "name",
+        "editions_labelled",
+        "first_edition",
+        "last_edition",
+        "longest_streak",
+        "current_streak",
+        "labels_5",
+    ]
     b = row(table, "T0002")
     coverage = pd.read_csv(tmp_path / "continuity.coverage.csv")
     if totals:  # published totals equal to what we hold: every list complete, exact answers

@@ -24,16 +24,24 @@ from pipeline.paths import Paths
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Paths:
     """The real data, three notebooks (overview, one edition, one collectivity), built once."""
-    paths = project_copy(tmp_path_factory.mktemp("crash"), [2024], ["38185"],
-                         without=("continuity", "geography", "illectronism"))
+    paths = project_copy(
+        tmp_path_factory.mktemp("crash"),
+        [2024],
+        ["38185"],
+        without=("continuity", "geography", "illectronism"),
+    )
     first = palmares(paths, "run")
     assert first.returncode == 0, first.stderr
     return paths
 
 
 def start(paths: Paths, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "PALMARES_ROOT": str(paths.root)})
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PALMARES_ROOT": str(paths.root)},
+    )
 
 
 def kill_after(process: subprocess.Popen, seconds: float) -> bool:
@@ -50,7 +58,9 @@ def kill_after(process: subprocess.Popen, seconds: float) -> bool:
 def laureate_rows(paths: Paths) -> int:
     """Palmarès rows in the warehouse: resolved plus set aside (every row read is one or the other)."""
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        return con.execute("SELECT (SELECT count(*) FROM laureates) + (SELECT count(*) FROM quarantine)").fetchone()[0]
+        return con.execute(
+            "SELECT (SELECT count(*) FROM laureates) + (SELECT count(*) FROM quarantine)"
+        ).fetchone()[0]
 
 
 def assert_site_readable(paths: Paths) -> None:

@@ -46,16 +46,32 @@ PALMARES = [  # edition, name, code, entity, arobases, kind, distinction
 def hand_made_tables() -> dict[str, pd.DataFrame]:
     tables = tiny_tables()
     populations = {LILLE: 230_000, MADELEINE: 21_790, BASSE_TERRE: 9_000}
-    tables["commune"]["population"] = tables["commune"]["commune_code"].map(populations).astype("Int64")
+    tables["commune"]["population"] = (
+        tables["commune"]["commune_code"].map(populations).astype("Int64")
+    )
     columns = list(tables["laureates"].columns)
     rows = []
     for number, (edition, name, code, entity, level, kind, distinction) in enumerate(PALMARES, 2):
-        rows.append({column: None for column in columns} | {
-            "source_file": "tests/hand-made", "source_row": number, "edition": edition,
-            "name": name, "arobases": level, "kind": kind, "code": code, "entity": entity,
-            "resolution_method": "test", "resolution_score": 1.0, "distinction": distinction})
+        rows.append(
+            {column: None for column in columns}
+            | {
+                "source_file": "tests/hand-made",
+                "source_row": number,
+                "edition": edition,
+                "name": name,
+                "arobases": level,
+                "kind": kind,
+                "code": code,
+                "entity": entity,
+                "resolution_method": "test",
+                "resolution_score": 1.0,
+                "distinction": distinction,
+            }
+        )
     tables["laureates"] = pd.DataFrame(rows, columns=columns).astype({"arobases": "Int64"})
-    frame = pd.DataFrame(PALMARES, columns=["edition", "name", "code", "entity", "level", "kind", "d"])
+    frame = pd.DataFrame(
+        PALMARES, columns=["edition", "name", "code", "entity", "level", "kind", "d"]
+    )
     edition = pd.DataFrame({column: None for column in tables["edition"].columns}, index=range(3))
     edition["label_year"] = [2017, 2018, 2019]
     edition["has_mention_level"] = False
@@ -95,45 +111,72 @@ def test_kinds_places_and_population_classes(hand_made):
     assert kinds.loc["ville", "count"] == 3 and kinds.loc["ville", "change"] == 1
     assert kinds.loc["territoire", "count"] == 0 and kinds.loc["territoire", "change"] == -1
     regions = hand_made["regions"].set_index("code")
-    assert regions.loc["32", ["laureates", "laureates_5", "previous_laureates", "change"]].tolist() == [2, 1, 3, -1]
+    assert regions.loc[
+        "32", ["laureates", "laureates_5", "previous_laureates", "change"]
+    ].tolist() == [2, 1, 3, -1]
     assert regions.loc["01", ["laureates", "change"]].tolist() == [1, 1]
-    assert list(regions["zone"]) == ["métropole", "outre-mer (DROM)"]  # DROM after metropolitan France
+    assert list(regions["zone"]) == [
+        "métropole",
+        "outre-mer (DROM)",
+    ]  # DROM after metropolitan France
     departements = hand_made["departements"].set_index("code")
     assert departements.loc["59", "laureates"] == 2 and departements.loc["971", "laureates"] == 1
     classes = hand_made["population_classes"].set_index(["zone", "population_class"])
     assert classes.loc[("métropole", "20 000 à 100 000 hab."), "count"] == 1
     assert classes.loc[("métropole", "plus de 100 000 hab."), "count"] == 1
     assert classes.loc[("outre-mer (DROM)", "3 000 à 20 000 hab."), "count"] == 1
-    assert classes.loc[("toutes zones", "intercommunalités"), ["count", "previous_count"]].tolist() == [0, 1]
+    assert classes.loc[
+        ("toutes zones", "intercommunalités"), ["count", "previous_count"]
+    ].tolist() == [0, 1]
     assert classes["count"].sum() == 3
 
 
 def test_transitions_mentions_and_population(hand_made):
     transitions = hand_made["transitions"].set_index("transition")
-    assert transitions["count"].to_dict() == {"entry": 1, "return": 0, "renewal": 1, "upgrade": 0,
-                                              "downgrade": 1, "exit": 1, "unknown": 0}
+    assert transitions["count"].to_dict() == {
+        "entry": 1,
+        "return": 0,
+        "renewal": 1,
+        "upgrade": 0,
+        "downgrade": 1,
+        "exit": 1,
+        "unknown": 0,
+    }
     assert transitions.loc["exit", "collectivities"] == "Métropole Européenne de Lille"
     assert transitions.loc["downgrade", "collectivities"] == "La Madeleine"
     mentions = hand_made["mentions"]
-    assert mentions.to_dict("records") == [{"distinction": "mention Transition écologique", "count": 1,
-                                            "collectivities": "La Madeleine"}]
+    assert mentions.to_dict("records") == [
+        {
+            "distinction": "mention Transition écologique",
+            "count": 1,
+            "collectivities": "La Madeleine",
+        }
+    ]
     population = hand_made["population"].set_index("measure")
-    assert population.loc["labelled_communes_population", ["value", "previous_value", "change"]].tolist() == \
-        [260_790, 251_790, 9_000]
+    assert population.loc[
+        "labelled_communes_population", ["value", "previous_value", "change"]
+    ].tolist() == [260_790, 251_790, 9_000]
     assert population.loc["epci_member_communes", ["value", "previous_value"]].tolist() == [0, 2]
-    assert population.loc["population_covered", ["value", "previous_value"]].tolist() == [260_790, 251_790]
+    assert population.loc["population_covered", ["value", "previous_value"]].tolist() == [
+        260_790,
+        251_790,
+    ]
 
 
 def test_an_unknown_edition_is_refused(tmp_paths):
     build_warehouse(tmp_paths, hand_made_tables(), TINY_SOURCES, TINY_BUILD_INFO)
     with duckdb.connect(str(tmp_paths.warehouse), read_only=True) as con:
-        with pytest.raises(edition_stats.UnknownEdition, match="edition 2010 is not in the editions table"):
+        with pytest.raises(
+            edition_stats.UnknownEdition, match="edition 2010 is not in the editions table"
+        ):
             edition_stats.edition_tables(con, 2010)
 
 
 def test_real_data_reproduces_the_complete_5_at_counts_and_says_which_it_cannot(real_warehouse):
     with duckdb.connect(str(real_warehouse.warehouse), read_only=True) as con:
-        published = dict(con.execute("SELECT label_year, n_5 FROM edition WHERE n_5 IS NOT NULL").fetchall())
+        published = dict(
+            con.execute("SELECT label_year, n_5 FROM edition WHERE n_5 IS NOT NULL").fetchall()
+        )
         for edition in (2008, 2009):
             levels = edition_stats.edition_tables(con, edition)["levels"].set_index("level")
             assert levels.loc[5, "status"] == "complet"
@@ -178,7 +221,9 @@ def test_a_complete_edition_makes_every_breakdown_exact_without_level_counts(tmp
 def test_a_breakdown_is_exact_only_where_every_row_states_it(tmp_paths):
     tables = totals_only_tables()
     laureates = tables["laureates"]
-    laureates.loc[(laureates["edition"] == 2019) & (laureates["code"] == BASSE_TERRE), "kind"] = None
+    laureates.loc[(laureates["edition"] == 2019) & (laureates["code"] == BASSE_TERRE), "kind"] = (
+        None
+    )
     stats = edition_2019(tmp_paths, tables)
     assert stats["kinds"]["change"].isna().all()  # one 2019 row does not say it is a ville
     assert stats["regions"].set_index("code").loc["32", "change"] == -1  # places still exact
@@ -191,10 +236,21 @@ def test_a_row_set_aside_keeps_levels_exact_but_not_places(tmp_paths):
     tables = totals_only_tables()
     tables["edition"].loc[tables["edition"]["label_year"] == 2019, "total_labelled"] = 4
     columns = list(tables["quarantine"].columns)
-    tables["quarantine"] = pd.DataFrame([{column: None for column in columns} | {
-        "source_file": "tests/hand-made", "source_row": 99, "edition": 2019, "name": "Mérignac",
-        "arobases": 5, "reason": "ambiguous: 2 communes",
-        "candidates": ["33281 Mérignac (33)", "16216 Mérignac (16)"]}], columns=columns)
+    tables["quarantine"] = pd.DataFrame(
+        [
+            {column: None for column in columns}
+            | {
+                "source_file": "tests/hand-made",
+                "source_row": 99,
+                "edition": 2019,
+                "name": "Mérignac",
+                "arobases": 5,
+                "reason": "ambiguous: 2 communes",
+                "candidates": ["33281 Mérignac (33)", "16216 Mérignac (16)"],
+            }
+        ],
+        columns=columns,
+    )
     tables["quarantine"]["arobases"] = tables["quarantine"]["arobases"].astype("Int64")
     stats = edition_2019(tmp_paths, tables)
     levels = stats["levels"]

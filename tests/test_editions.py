@@ -10,9 +10,11 @@ from pipeline.errors import InputError
 from pipeline.paths import DEFAULT_ROOT
 
 EDITIONS_CSV = DEFAULT_ROOT / "data" / "raw" / "palmares" / "editions.csv"
-HEADER = ("edition_year,edition_number,ceremony_date,ceremony_place,total_labelled,n_5,n_4,n_3,"
-          "n_2,n_1,n_mention,n_territoires,n_villes,n_villages,n_new_candidates,n_ten,other_fact,"
-          "source_url,quote\n")
+HEADER = (
+    "edition_year,edition_number,ceremony_date,ceremony_place,total_labelled,n_5,n_4,n_3,"
+    "n_2,n_1,n_mention,n_territoires,n_villes,n_villages,n_new_candidates,n_ten,other_fact,"
+    "source_url,quote\n"
+)
 
 
 def aggregates(tmp_path: Path, *rows: str) -> pd.DataFrame:
@@ -51,7 +53,9 @@ def test_each_step_of_the_rule(tmp_path):
     assert chosen(editions, 2008, "ceremony_date") == "2008-11-24"
     assert chosen(editions, 2006, "n_5") == 10
     assert chosen(editions, 2018, "n_villes") == 151
-    assert chosen(editions, 2008, "has_mention_level") and not chosen(editions, 2012, "has_mention_level")
+    assert chosen(editions, 2008, "has_mention_level") and not chosen(
+        editions, 2012, "has_mention_level"
+    )
     rules = conflicts.set_index(["label_year", "measure", "value"])["rule"]
     assert rules[(2012, "ceremony_date", "2012-02-06")].startswith("1.")
     assert rules[(2008, "ceremony_date", "2008-11")].startswith("2.")
@@ -78,13 +82,18 @@ def test_real_editions_keep_every_source_and_choose_once():
 
 def test_a_bad_number_names_the_row(tmp_path):
     with pytest.raises(InputError, match="row 3: total_labelled is not a whole number"):
-        aggregates(tmp_path, "2012,13,,,356,,,,,,,,,,,,,https://a.example,",
-                   "2013,14,,,plus de 300,,,,,,,,,,,,,https://a.example,")
+        aggregates(
+            tmp_path,
+            "2012,13,,,356,,,,,,,,,,,,,https://a.example,",
+            "2013,14,,,plus de 300,,,,,,,,,,,,,https://a.example,",
+        )
 
 
 def test_a_missing_column_is_named(tmp_path):
     path = tmp_path / "editions.csv"
-    path.write_text(HEADER.replace("n_ten,", "") + "2012,13,,,356,,,,,,,,,,,,https://a.example,\n",
-                    encoding="utf-8")
+    path.write_text(
+        HEADER.replace("n_ten,", "") + "2012,13,,,356,,,,,,,,,,,,https://a.example,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError, match="row 1: missing column\\(s\\) n_ten"):
         read_edition_aggregates(path)

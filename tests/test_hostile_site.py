@@ -42,8 +42,18 @@ REGION_NAME = f"Hauts-de-France {IMG}"
 EPCI_NAME = f"Métropole Européenne de Lille {SCRIPT} *x* [lien]({JAVASCRIPT_URL}) $y$"
 
 HOSTILE_CSV = [
-    ["edition", "name", "departement", "kind", "arobases", "distinction", "code", "source_url",
-     "quote", "note"],
+    [
+        "edition",
+        "name",
+        "departement",
+        "kind",
+        "arobases",
+        "distinction",
+        "code",
+        "source_url",
+        "quote",
+        "note",
+    ],
     ["2019", "Lille", "59", "ville", "4", DISTINCTION, "", JAVASCRIPT_URL, QUOTE, NOTE],
     ["2021", PUBLISHED_NAME, "59", "ville", "4", "", "59350", HTTP_URL, BREAK_OUT, ""],
     ["2019", QUARANTINED_NAME, "59", "ville", "3", "", "59350", JAVASCRIPT_URL, QUOTE, NOTE],
@@ -103,8 +113,9 @@ def _with_hash(directory: Path, name: str) -> None:
 def _append_claim(paths: Paths) -> None:
     folder = paths.raw / "palmares"
     with (folder / "claims.csv").open("a", encoding="utf-8", newline="") as stream:
-        csv.writer(stream).writerow(["Lille", "59", "2019", CLAIM, f"{BREAK_OUT} fait",
-                                     JAVASCRIPT_URL])
+        csv.writer(stream).writerow(
+            ["Lille", "59", "2019", CLAIM, f"{BREAK_OUT} fait", JAVASCRIPT_URL]
+        )
     _with_hash(folder, "claims.csv")
 
 
@@ -126,11 +137,18 @@ def _rewrite(folder: Path, name: str, column: str, value: str, **where: str) -> 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Paths:
     # geography shows only names of the reference, through the same table renderer
-    paths = project_copy(tmp_path_factory.mktemp("hostile"), [2019], ["59350"],
-                         without=("geography",))
+    paths = project_copy(
+        tmp_path_factory.mktemp("hostile"), [2019], ["59350"], without=("geography",)
+    )
     _append_claim(paths)
-    _rewrite(paths.raw / "insee", "illectronism.csv", "geography_name", REGION_NAME,
-             geography_level="region", geography_code="32")
+    _rewrite(
+        paths.raw / "insee",
+        "illectronism.csv",
+        "geography_name",
+        REGION_NAME,
+        geography_level="region",
+        geography_code="32",
+    )
     _rewrite(paths.raw / "reference", "epci.csv", "name", EPCI_NAME, epci_siren="200093201")
     hostile = paths.root / "hostile.csv"
     with hostile.open("w", encoding="utf-8", newline="") as stream:
@@ -143,14 +161,22 @@ def hostile_site(tmp_path_factory) -> Paths:
 
 
 def pages(paths: Paths) -> dict[str, Page]:
-    return {str(path.relative_to(paths.reports)): Page(path.read_text("utf-8"))
-            for path in sorted(paths.reports.rglob("*.html"))}
+    return {
+        str(path.relative_to(paths.reports)): Page(path.read_text("utf-8"))
+        for path in sorted(paths.reports.rglob("*.html"))
+    }
 
 
 def test_no_element_attribute_or_link_comes_from_the_input(hostile_site):
     parsed = pages(hostile_site)
-    assert {"index.html", "overview.html", "continuite.html", "illectronisme.html",
-            "editions/2019.html", "collectivites/59350.html"} <= set(parsed)
+    assert {
+        "index.html",
+        "overview.html",
+        "continuite.html",
+        "illectronisme.html",
+        "editions/2019.html",
+        "collectivites/59350.html",
+    } <= set(parsed)
     for name, page in parsed.items():
         for tag, attributes in page.elements:
             assert tag != "b", (name, tag, attributes)  # the site writes <strong>, never <b>
@@ -186,8 +212,9 @@ def _pdf_text(pdf: Path, html: Path) -> str:
     """The PDF's text with pdftotext when installed; otherwise the text WeasyPrint lays out
     on the pages of the HTML file the PDF was printed from."""
     if shutil.which("pdftotext"):
-        return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                              check=True).stdout
+        return subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
     from weasyprint import HTML
     from weasyprint.formatting_structure import boxes
 

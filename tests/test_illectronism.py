@@ -29,18 +29,25 @@ def warehouse(tmp_path_factory):
 
 
 def test_2019_national_rate_is_17_percent(warehouse):
-    rows = il.figures(warehouse, "illectronism_rate", definition="2019", scope="15+",
-                      level="country", year=2019)
-    headline = rows[(rows["geography_code"] == "FR") & (rows["breakdown"] == "none")
-                    & ~rows["is_second_hand"] & rows["source_url"].str.contains("4241397")]
+    rows = il.figures(
+        warehouse, "illectronism_rate", definition="2019", scope="15+", level="country", year=2019
+    )
+    headline = rows[
+        (rows["geography_code"] == "FR")
+        & (rows["breakdown"] == "none")
+        & ~rows["is_second_hand"]
+        & rows["source_url"].str.contains("4241397")
+    ]
     assert headline["value"].tolist() == [17.0]
 
 
 def test_2021_rate_is_15_4_percent(warehouse):
-    rows = il.figures(warehouse, "illectronism_rate", definition="2021", scope="15+",
-                      level="country", year=2021)
-    assert rows.loc[(rows["geography_code"] == "FR") & (rows["breakdown"] == "none"),
-                    "value"].tolist() == [15.4]
+    rows = il.figures(
+        warehouse, "illectronism_rate", definition="2021", scope="15+", level="country", year=2021
+    )
+    assert rows.loc[
+        (rows["geography_code"] == "FR") & (rows["breakdown"] == "none"), "value"
+    ].tolist() == [15.4]
 
 
 def test_definitions_are_not_mixed_unless_asked(warehouse):
@@ -50,26 +57,44 @@ def test_definitions_are_not_mixed_unless_asked(warehouse):
     assert "2 definition versions" in message and "2019" in message and "2021" in message
     assert "allow_mixed=True" in message
     assert "figures(con, 'illectronism_rate', definition=" in message
-    both = il.figures(warehouse, "illectronism_rate", scope="15+", level="country",
-                      allow_mixed=True)
+    both = il.figures(
+        warehouse, "illectronism_rate", scope="15+", level="country", allow_mixed=True
+    )
     assert set(both["definition_version"]) == {"2019", "2021"}
-    assert set(il.figures(warehouse, "illectronism_rate", definition="2019", scope="15+",
-                          level="country")["definition_version"]) == {"2019"}
+    assert set(
+        il.figures(warehouse, "illectronism_rate", definition="2019", scope="15+", level="country")[
+            "definition_version"
+        ]
+    ) == {"2019"}
 
 
 def test_populations_are_not_mixed_unless_asked(warehouse):
     with pytest.raises(il.MixedFiguresError, match="population scopes — .*15\\+.*16-74"):
-        il.figures(warehouse, ["illectronism_rate", "illectronism_rate_16_74"],
-                   definition=["2021", "2025"], level="country")
+        il.figures(
+            warehouse,
+            ["illectronism_rate", "illectronism_rate_16_74"],
+            definition=["2021", "2025"],
+            level="country",
+        )
     with pytest.raises(il.MixedFiguresError, match="2 definition versions"):
-        il.figures(warehouse, "illectronism_rate", definition=["2019", "2021"], scope="15+",
-                   level="country")
+        il.figures(
+            warehouse,
+            "illectronism_rate",
+            definition=["2019", "2021"],
+            scope="15+",
+            level="country",
+        )
 
 
 def test_units_are_not_mixed_unless_asked(warehouse):
     with pytest.raises(il.MixedFiguresError, match="units — percent .* persons"):
-        il.figures(warehouse, ["illectronism_rate_modelled", "illectronism_count_modelled"],
-                   definition="2019", scope="15+", level="epci")
+        il.figures(
+            warehouse,
+            ["illectronism_rate_modelled", "illectronism_count_modelled"],
+            definition="2019",
+            scope="15+",
+            level="epci",
+        )
 
 
 def test_unknown_indicator_suggests_names(warehouse):
@@ -78,8 +103,14 @@ def test_unknown_indicator_suggests_names(warehouse):
 
 
 def test_epci_figures_carry_todays_code(warehouse):
-    rows = il.figures(warehouse, "illectronism_rate_modelled", level="epci", year=2019,
-                      definition="2019", scope="15+")
+    rows = il.figures(
+        warehouse,
+        "illectronism_rate_modelled",
+        level="epci",
+        year=2019,
+        definition="2019",
+        scope="15+",
+    )
     hdf = rows[rows["geography_code"].notna()]
     assert len(hdf) == 93 and hdf["current_code"].notna().all()
     assert (hdf["estimation"] == "modelled").all()
@@ -88,22 +119,32 @@ def test_epci_figures_carry_todays_code(warehouse):
 def test_levels_available(warehouse):
     levels = il.levels_available(warehouse, "illectronism_rate_modelled")
     epci = levels[levels["geography_level"] == "epci"]
-    assert epci[["year", "definition_version", "population_scope", "codes", "joined"]].values \
-        .tolist() == [[2019, "2019", "15+", 93, 93]]
+    assert epci[
+        ["year", "definition_version", "population_scope", "codes", "joined"]
+    ].values.tolist() == [[2019, "2019", "15+", 93, 93]]
     everything = il.levels_available(warehouse)
-    assert not everything[everything["indicator"] == "illectronism_rate"]["geography_level"] \
-        .isin(["commune"]).any()
-    assert everything["rows"].sum() == warehouse.execute(
-        "SELECT count(*) FROM illectronism").fetchone()[0]
+    assert (
+        not everything[everything["indicator"] == "illectronism_rate"]["geography_level"]
+        .isin(["commune"])
+        .any()
+    )
+    assert (
+        everything["rows"].sum()
+        == warehouse.execute("SELECT count(*) FROM illectronism").fetchone()[0]
+    )
 
 
 def test_check_tables(warehouse):
     counts = il.rows_by_year_level_indicator(warehouse)
     assert counts["rows"].sum() == 489
-    epci_2019 = counts[(counts["year"] == 2019) & (counts["geography_level"] == "epci")
-                       & (counts["indicator"] == "illectronism_rate_modelled")]
+    epci_2019 = counts[
+        (counts["year"] == 2019)
+        & (counts["geography_level"] == "epci")
+        & (counts["indicator"] == "illectronism_rate_modelled")
+    ]
     assert epci_2019[["rows", "second_hand", "modelled", "joined"]].values.tolist() == [
-        [99, 99, 99, 93]]
+        [99, 99, 99, 93]
+    ]
 
     not_joined = il.codes_not_joined(warehouse)
     assert set(not_joined["join_method"]) == {"no_code"}
@@ -111,8 +152,16 @@ def test_check_tables(warehouse):
 
     changed = il.territory_changes(warehouse)
     assert set(changed["geography_code"]) == {
-        "200067973", "200069722", "200072478", "200093201", "245901061", "246000376",
-        "246000582", "246201149", "247600588"}
+        "200067973",
+        "200069722",
+        "200072478",
+        "200093201",
+        "245901061",
+        "246000376",
+        "246000582",
+        "246201149",
+        "247600588",
+    }
 
     second = il.second_hand_rows(warehouse)
     assert second["relayed_by"].notna().all()

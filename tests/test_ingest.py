@@ -30,8 +30,14 @@ def real_rows(edition: str) -> list[dict]:
 
 def french_cells(row: dict) -> list:
     level = row["arobases"]
-    return [row["collectivity_name"], row["department_code"], "@" * int(level) if level else "",
-            row["edition_year"], row["category"], row["source_url"]]
+    return [
+        row["collectivity_name"],
+        row["department_code"],
+        "@" * int(level) if level else "",
+        row["edition_year"],
+        row["category"],
+        row["source_url"],
+    ]
 
 
 def write_semicolon_cp1252(path: Path, rows: list[dict]) -> Path:
@@ -46,8 +52,17 @@ def write_canonical(path: Path, rows: list[dict]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(["edition", "name", "departement", "kind", "arobases", "source_url"])
-        writer.writerows([r["edition_year"], r["collectivity_name"], r["department_code"],
-                          r["category"], r["arobases"], r["source_url"]] for r in rows)
+        writer.writerows(
+            [
+                r["edition_year"],
+                r["collectivity_name"],
+                r["department_code"],
+                r["category"],
+                r["arobases"],
+                r["source_url"],
+            ]
+            for r in rows
+        )
     return path
 
 
@@ -64,8 +79,9 @@ def write_xlsx(path: Path, rows: list[dict]) -> Path:
 
 def new_project(root: Path) -> Paths:
     paths = Paths(root)
-    shutil.copytree(DEFAULT_ROOT / "data" / "raw", paths.raw,
-                    ignore=shutil.ignore_patterns("imports"))
+    shutil.copytree(
+        DEFAULT_ROOT / "data" / "raw", paths.raw, ignore=shutil.ignore_patterns("imports")
+    )
     return paths
 
 
@@ -85,14 +101,19 @@ def imported(paths: Paths, name: str) -> list[tuple]:
             "SELECT edition, name, code, arobases, resolution_method FROM laureates "
             "WHERE source_file = ? UNION ALL "
             "SELECT edition, name, reason, arobases, 'quarantine' FROM quarantine "
-            "WHERE source_file = ? ORDER BY ALL", [source, source]).fetchall()
+            "WHERE source_file = ? ORDER BY ALL",
+            [source, source],
+        ).fetchall()
 
 
 def test_three_formats_of_the_same_rows_give_the_same_warehouse(tmp_path):
     rows = real_rows("2024")
     contents = []
-    for writer, name in [(write_canonical, "p.csv"), (write_semicolon_cp1252, "p.csv"),
-                         (write_xlsx, "p.xlsx")]:
+    for writer, name in [
+        (write_canonical, "p.csv"),
+        (write_semicolon_cp1252, "p.csv"),
+        (write_xlsx, "p.xlsx"),
+    ]:
         paths = new_project(tmp_path / f"{writer.__name__}")
         file = writer(tmp_path / f"{writer.__name__}-{name}", rows)
         final = file.with_name(name)
@@ -134,24 +155,32 @@ def project_with_an_import(tmp_path_factory) -> Paths:
     return paths
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ("Collectivité;Nb @;Année\nLe Havre;6 @;2005\n", r"bad\.csv, row 2: .*6 @"),
-    ("Collectivité;Nb @;Année\nLe Havre;5;2099\n", r"bad\.csv, row 2: .*2099"),
-    ("Collectivité;Année\nLe Havre;2005\n", r"bad\.csv, row 1: missing required column.*arobases"),
-    ("", r"bad\.csv: .*empty"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("Collectivité;Nb @;Année\nLe Havre;6 @;2005\n", r"bad\.csv, row 2: .*6 @"),
+        ("Collectivité;Nb @;Année\nLe Havre;5;2099\n", r"bad\.csv, row 2: .*2099"),
+        (
+            "Collectivité;Année\nLe Havre;2005\n",
+            r"bad\.csv, row 1: missing required column.*arobases",
+        ),
+        ("", r"bad\.csv: .*empty"),
+    ],
+)
 def test_a_bad_file_changes_nothing(project_with_an_import, tmp_path, content, expected):
     paths = project_with_an_import
-    before = {path: digest(path) for path in [paths.warehouse, *paths.raw.rglob("*")]
-              if path.is_file()}
+    before = {
+        path: digest(path) for path in [paths.warehouse, *paths.raw.rglob("*")] if path.is_file()
+    }
     bad = tmp_path / "bad.csv"
     bad.write_text(content, encoding="utf-8")
     result = palmares(paths, "ingest", str(bad))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert re.search(expected, result.stderr), result.stderr
-    after = {path: digest(path) for path in [paths.warehouse, *paths.raw.rglob("*")]
-             if path.is_file()}
+    after = {
+        path: digest(path) for path in [paths.warehouse, *paths.raw.rglob("*")] if path.is_file()
+    }
     assert after == before
 
 

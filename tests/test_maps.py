@@ -40,10 +40,17 @@ INSET_LABELS = {"Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"}
 
 # A point inside each département drawn: a few metropolitan ones (Corsica included) and the DROM.
 PLACES = {
-    "29": (-4.1, 48.3), "59": (3.2, 50.4), "67": (7.5, 48.6), "13": (5.1, 43.5),
-    "2A": (8.9, 41.9), "2B": (9.2, 42.4),
-    "971": (-61.5, 16.2), "972": (-61.0, 14.6), "973": (-53.0, 4.0),
-    "974": (55.5, -21.1), "976": (45.1, -12.8),
+    "29": (-4.1, 48.3),
+    "59": (3.2, 50.4),
+    "67": (7.5, 48.6),
+    "13": (5.1, 43.5),
+    "2A": (8.9, 41.9),
+    "2B": (9.2, 42.4),
+    "971": (-61.5, 16.2),
+    "972": (-61.0, 14.6),
+    "973": (-53.0, 4.0),
+    "974": (55.5, -21.1),
+    "976": (45.1, -12.8),
 }
 
 
@@ -69,8 +76,9 @@ def draw(departements):
     """plot_departements with the test caption."""
 
     def draw(values, out=None):
-        return plot_departements(departements, values, title="Titre", legend_title="Valeur",
-                                 caption=CAPTION, out=out)
+        return plot_departements(
+            departements, values, title="Titre", legend_title="Valeur", caption=CAPTION, out=out
+        )
 
     return draw
 
@@ -85,9 +93,12 @@ def axes_by_label(figure) -> dict:
 
 def fill_colours(ax) -> set[str]:
     """Hex colours of the (non-hatched) polygons drawn in `ax`."""
-    return {to_hex(colour) for collection in ax.collections if not collection.get_hatch()
-            and not collection.get_label().startswith("points")
-            for colour in collection.get_facecolor()}
+    return {
+        to_hex(colour)
+        for collection in ax.collections
+        if not collection.get_hatch() and not collection.get_label().startswith("points")
+        for colour in collection.get_facecolor()
+    }
 
 
 # --- layout: insets, zoom, caption ---------------------------------------------------------
@@ -116,8 +127,9 @@ def test_each_drom_is_drawn_in_its_own_inset_and_projection(departements):
 
 
 def test_ile_de_france_zoom_is_optional(departements):
-    assert "inset-idf" not in axes_by_label(france_map(departements, None, title="T",
-                                                       caption=CAPTION))
+    assert "inset-idf" not in axes_by_label(
+        france_map(departements, None, title="T", caption=CAPTION)
+    )
     figure = france_map(departements, None, title="T", caption=CAPTION, idf_inset=True)
     zoom = axes_by_label(figure)["inset-idf"]
     assert zoom.get_title() == "Île-de-France"
@@ -133,11 +145,15 @@ def test_caption_and_title_are_in_the_figure(draw):
 
 
 def test_long_titles_wrap_after_a_comma(departements):
-    title = ("Part de la population couverte par le label dans nos données, "
-             "éditions 2000 à 2026, par intercommunalité")
+    title = (
+        "Part de la population couverte par le label dans nos données, "
+        "éditions 2000 à 2026, par intercommunalité"
+    )
     figure = france_map(departements, None, title=title, caption=CAPTION)
-    assert figure.get_suptitle() == ("Part de la population couverte par le label dans nos "
-                                     "données, éditions 2000 à 2026,\npar intercommunalité")
+    assert figure.get_suptitle() == (
+        "Part de la population couverte par le label dans nos "
+        "données, éditions 2000 à 2026,\npar intercommunalité"
+    )
 
 
 # --- classes and legends ---------------------------------------------------------------------
@@ -167,10 +183,16 @@ def test_legend_numbers_are_in_french_format(draw):
 
 
 def test_percent_and_integer_labels():
-    percent = classify(pd.Series([0.0, 0, 3.2, 12.5, 40.0, 87.5]), bins=[0, 10, 25, 50, 100],
-                       unit="percent")
-    assert percent.labels == ("0\u00a0%", "> 0\u00a0% – 10\u00a0%", "10\u00a0% – 25\u00a0%",
-                              "25\u00a0% – 50\u00a0%", "50\u00a0% – 100\u00a0%")
+    percent = classify(
+        pd.Series([0.0, 0, 3.2, 12.5, 40.0, 87.5]), bins=[0, 10, 25, 50, 100], unit="percent"
+    )
+    assert percent.labels == (
+        "0\u00a0%",
+        "> 0\u00a0% – 10\u00a0%",
+        "10\u00a0% – 25\u00a0%",
+        "25\u00a0% – 50\u00a0%",
+        "50\u00a0% – 100\u00a0%",
+    )
     decimals = classify(pd.Series([2.5, 12.5, 20.0]), bins=[12.5, 20], unit="percent")
     assert decimals.labels == ("2,5\u00a0% – 12,5\u00a0%", "12,5\u00a0% – 20,0\u00a0%")
     counts = classify(pd.Series([0, 1, 2, 3, 5, 8, 1234]), "fisher_jenks", k=3)
@@ -216,8 +238,9 @@ def test_small_multiples_share_one_classification(departements, monkeypatch):
     monkeypatch.setattr(maps, "classify", counting)
     low = pd.Series(np.arange(len(PLACES), dtype=float), index=list(PLACES))
     high = low + 100
-    figure = small_multiples(departements, {"2023": low, "2024": high}, title="T",
-                             caption=CAPTION, legend_title="Valeur")
+    figure = small_multiples(
+        departements, {"2023": low, "2024": high}, title="T", caption=CAPTION, legend_title="Valeur"
+    )
     assert len(calls) == 1  # classified once over both panels
     shared = figure.classification
     assert shared == real([low, high])
@@ -225,9 +248,12 @@ def test_small_multiples_share_one_classification(departements, monkeypatch):
     assert legend_labels(figure) == list(shared.labels)
 
     axes = axes_by_label(figure)
-    drawn = {panel: set().union(*(fill_colours(ax) for label, ax in axes.items()
-                                  if label.startswith(f"{panel}/")))
-             for panel in ("2023", "2024")}
+    drawn = {
+        panel: set().union(
+            *(fill_colours(ax) for label, ax in axes.items() if label.startswith(f"{panel}/"))
+        )
+        for panel in ("2023", "2024")
+    }
     assert drawn["2023"] == set(shared.colour(low))
     assert drawn["2024"] == set(shared.colour(high))
     # with classes of their own both panels would span the whole palette; shared, they do not
@@ -237,9 +263,14 @@ def test_small_multiples_share_one_classification(departements, monkeypatch):
 
 
 def test_small_multiples_draw_the_missing_class_once(departements):
-    figure = small_multiples(departements, {"a": pd.Series({"29": 1.0, "59": 2.0}),
-                                            "b": pd.Series({"29": 3.0, "59": 4.0})},
-                             title="T", caption=CAPTION, legend_title="V", bins=[2, 4])
+    figure = small_multiples(
+        departements,
+        {"a": pd.Series({"29": 1.0, "59": 2.0}), "b": pd.Series({"29": 3.0, "59": 4.0})},
+        title="T",
+        caption=CAPTION,
+        legend_title="V",
+        bins=[2, 4],
+    )
     assert legend_labels(figure).count(MISSING_LABEL) == 1
     assert CAPTION in [text.get_text() for text in figure.texts]
 
@@ -249,15 +280,23 @@ def test_small_multiples_draw_the_missing_class_once(departements):
 
 def test_points_sized_by_population_coloured_by_level(departements):
     points = GeoDataFrame(
-        {"entity": ["commune", "commune", "epci"], "name": ["A", "B", "C"],
-         "arobases": pd.array([5, None, 2], dtype="Int64"),
-         "population": [1_000.0, 250_000.0, 50_000.0]},
+        {
+            "entity": ["commune", "commune", "epci"],
+            "name": ["A", "B", "C"],
+            "arobases": pd.array([5, None, 2], dtype="Int64"),
+            "population": [1_000.0, 250_000.0, 50_000.0],
+        },
         geometry=[shapely.Point(3.1, 50.5), shapely.Point(-4.1, 48.3), shapely.Point(55.5, -21.1)],
-        crs="EPSG:4326")
+        crs="EPSG:4326",
+    )
     figure = france_map(departements, None, points=points, title="T", caption=CAPTION)
     axes = axes_by_label(figure)
-    collections = {c.get_label(): c for ax in figure.axes for c in ax.collections
-                   if c.get_label().startswith("points")}
+    collections = {
+        c.get_label(): c
+        for ax in figure.axes
+        for c in ax.collections
+        if c.get_label().startswith("points")
+    }
     assert set(collections) == {"points-commune", "points-commune-unknown", "points-epci"}
     known = collections["points-commune"]
     assert known in axes["metro"].collections
@@ -320,25 +359,58 @@ def tiny(tmp_path):
         "build_info": pd.DataFrame({"key": ["cog_year"], "value": ["2026"]}),
         "region": frame("region", [{"region_code": "32"}, {"region_code": "01"}]),
         "departement": frame("departement", [{"departement_code": d} for d in ("59", "62", "971")]),
-        "commune": frame("commune", [
-            {"commune_code": code, "commune_kind": "commune", "departement_code": dep,
-             "region_code": reg, "population": pop}
-            for code, (dep, reg, pop, _) in COMMUNES.items()]),
+        "commune": frame(
+            "commune",
+            [
+                {
+                    "commune_code": code,
+                    "commune_kind": "commune",
+                    "departement_code": dep,
+                    "region_code": reg,
+                    "population": pop,
+                }
+                for code, (dep, reg, pop, _) in COMMUNES.items()
+            ],
+        ),
         "epci": frame("epci", [{"epci_siren": MEL, "population": 257_790}]),
-        "epci_member": frame("epci_member", [{"epci_siren": MEL, "commune_code": c}
-                                             for c in ("59368", "59350")]),
-        "edition": frame("edition", [{"label_year": 2022, "total_labelled": 254},
-                                     {"label_year": 2023, "total_labelled": 257},
-                                     {"label_year": 2024, "total_labelled": 241}]),
-        "laureates": frame("laureates", [
-            {"edition": 2024, "code": "59368", "entity": "commune", "name": "La Madeleine",
-             "arobases": 5},
-            {"edition": 2024, "code": MEL, "entity": "epci", "name": "MEL", "arobases": None},
-            {"edition": 2024, "code": "97105", "entity": "commune", "name": "Basse-Terre",
-             "arobases": 3},
-            {"edition": 2023, "code": "62041", "entity": "commune", "name": "Arras",
-             "arobases": None},
-        ]),
+        "epci_member": frame(
+            "epci_member", [{"epci_siren": MEL, "commune_code": c} for c in ("59368", "59350")]
+        ),
+        "edition": frame(
+            "edition",
+            [
+                {"label_year": 2022, "total_labelled": 254},
+                {"label_year": 2023, "total_labelled": 257},
+                {"label_year": 2024, "total_labelled": 241},
+            ],
+        ),
+        "laureates": frame(
+            "laureates",
+            [
+                {
+                    "edition": 2024,
+                    "code": "59368",
+                    "entity": "commune",
+                    "name": "La Madeleine",
+                    "arobases": 5,
+                },
+                {"edition": 2024, "code": MEL, "entity": "epci", "name": "MEL", "arobases": None},
+                {
+                    "edition": 2024,
+                    "code": "97105",
+                    "entity": "commune",
+                    "name": "Basse-Terre",
+                    "arobases": 3,
+                },
+                {
+                    "edition": 2023,
+                    "code": "62041",
+                    "entity": "commune",
+                    "name": "Arras",
+                    "arobases": None,
+                },
+            ],
+        ),
     }
     tables["quarantine"] = frame("quarantine", [])
     path = tmp_path / "warehouse.duckdb"
@@ -346,29 +418,36 @@ def tiny(tmp_path):
         for name, table in tables.items():  # the schema's column types, without its constraints
             types = {column.name: column.sql_type for column in schema_columns().get(name, ())}
             con.register("frame", table)
-            columns = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' if c in types else f'"{c}"'
-                                for c in table.columns)
+            columns = ", ".join(
+                f'CAST("{c}" AS {types[c]}) AS "{c}"' if c in types else f'"{c}"'
+                for c in table.columns
+            )
             con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM frame")
             con.unregister("frame")
         con.execute(VIEWS["epci_place"])
 
     geometry = tmp_path / "geometry"
     geometry.mkdir()
-    communes = squares({code: centre for code, (*_, centre) in COMMUNES.items()}, 0.1,
-                       "commune_code")
+    communes = squares(
+        {code: centre for code, (*_, centre) in COMMUNES.items()}, 0.1, "commune_code"
+    )
     communes["departement_code"] = [v[0] for v in COMMUNES.values()]
     communes["region_code"] = [v[1] for v in COMMUNES.values()]
     layers = {
         "commune": communes,
         "departement": communes.dissolve("departement_code")[["geometry"]],
         "region": communes.dissolve("region_code")[["geometry"]],
-        "epci": GeoDataFrame(geometry=[shapely.union_all(communes.geometry[["59368", "59350"]])],
-                             index=pd.Index([MEL], name="epci_siren"), crs="EPSG:4326"),
+        "epci": GeoDataFrame(
+            geometry=[shapely.union_all(communes.geometry[["59368", "59350"]])],
+            index=pd.Index([MEL], name="epci_siren"),
+            crs="EPSG:4326",
+        ),
     }
     for level, layer in layers.items():
         layer.to_parquet(geometry / f"{level}-test.parquet")
-    (geometry / "current.json").write_text(json.dumps(
-        {"key": "test", "files": {level: f"{level}-test.parquet" for level in layers}}))
+    (geometry / "current.json").write_text(
+        json.dumps({"key": "test", "files": {level: f"{level}-test.parquet" for level in layers}})
+    )
     con = duckdb.connect(str(path), read_only=True)
     yield con, geometry
     con.close()
@@ -401,8 +480,9 @@ def test_laureate_points_at_representative_points(tiny):
 def test_edition_map_choropleth_with_caption_and_missing_class(tiny, tmp_path):
     con, geometry = tiny
     out = tmp_path / "carte.pdf"
-    figure = edition_map(con, geometry, 2024, "departement", out, variable="max_arobases",
-                         bins=[1, 2, 3, 4, 5])
+    figure = edition_map(
+        con, geometry, 2024, "departement", out, variable="max_arobases", bins=[1, 2, 3, 4, 5]
+    )
     assert out.read_bytes().startswith(b"%PDF")
     assert "dans nos données" in figure.get_suptitle()
     texts = [text.get_text() for text in figure.texts]
@@ -454,8 +534,24 @@ def test_map_command(tiny, tmp_path, monkeypatch, capsys):
     shutil.copytree(geometry, processed / "geometry")
     monkeypatch.setenv("PALMARES_ROOT", str(root))
     out = tmp_path / "carte.svg"
-    assert main(["map", "--edition", "2024", "--level", "departement", "--variable",
-                 "max_arobases", "--bins", "1,2,3,4,5", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "map",
+                "--edition",
+                "2024",
+                "--level",
+                "departement",
+                "--variable",
+                "max_arobases",
+                "--bins",
+                "1,2,3,4,5",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     svg = out.read_text("utf-8")
     assert "Sources : Villes Internet" in svg and MISSING_LABEL in svg
     assert main(["map", "--edition", "2024", "--level", "canton", "--out", str(out)]) == 2

@@ -26,22 +26,40 @@ EDITIONS = [2013, 2014, 2015, 2016, 2017]
 def palmares_tables(tmp_path) -> dict[str, pd.DataFrame]:
     tables = tiny_tables()
     columns = list(tables["laureates"].columns)
-    tables["laureates"] = pd.DataFrame([{column: None for column in columns} | {
-        "source_file": "tests/hand-made", "source_row": row, "edition": edition, "name": "Lille",
-        "arobases": 5, "code": LILLE, "entity": "commune", "resolution_method": "test",
-        "resolution_score": 1.0} for row, edition in enumerate(EDITIONS[1:], 2)],
-        columns=columns).astype({"arobases": "Int64"})
-    edition = pd.DataFrame({column: None for column in tables["edition"].columns},
-                           index=range(len(EDITIONS)))
+    tables["laureates"] = pd.DataFrame(
+        [
+            {column: None for column in columns}
+            | {
+                "source_file": "tests/hand-made",
+                "source_row": row,
+                "edition": edition,
+                "name": "Lille",
+                "arobases": 5,
+                "code": LILLE,
+                "entity": "commune",
+                "resolution_method": "test",
+                "resolution_score": 1.0,
+            }
+            for row, edition in enumerate(EDITIONS[1:], 2)
+        ],
+        columns=columns,
+    ).astype({"arobases": "Int64"})
+    edition = pd.DataFrame(
+        {column: None for column in tables["edition"].columns}, index=range(len(EDITIONS))
+    )
     edition["label_year"], edition["has_mention_level"] = EDITIONS, False
     tables["edition"] = edition
     (tmp_path / "claims.csv").write_text(
         "collectivity_name,department_code,stated_in_year,claim_text,implied_fact,source_url\n"
         "Lille,59,2017,Lille obtient 5 @ pour la 3e fois consécutive,"
-        "5@ for the third consecutive time,https://press.example/lille\n", encoding="utf-8")
+        "5@ for the third consecutive time,https://press.example/lille\n",
+        encoding="utf-8",
+    )
     (tmp_path / "claim_facts.csv").write_text(
         "claim_row,fact,arobases,editions,count,consecutive,up_to,interpreted_by\n"
-        "2,count_up_to,5,,3,yes,2017,test\n", encoding="utf-8")
+        "2,count_up_to,5,,3,yes,2017,test\n",
+        encoding="utf-8",
+    )
     claims = read_claims(tmp_path / "claims.csv")
     facts = read_claim_facts(tmp_path / "claim_facts.csv", set(claims["source_row"]))
     tables["claim"] = check_claims(claims, facts, Resolver(tables), tables["laureates"], EDITIONS)

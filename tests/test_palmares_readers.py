@@ -21,8 +21,18 @@ from pipeline.errors import InputError
 from pipeline.paths import DEFAULT_ROOT
 
 LAUREATES = Path(DEFAULT_ROOT) / "data" / "raw" / "palmares" / "laureates.csv"
-CANONICAL_HEADER = ["edition", "name", "departement", "kind", "arobases", "distinction", "code",
-                    "source_url", "quote", "note"]
+CANONICAL_HEADER = [
+    "edition",
+    "name",
+    "departement",
+    "kind",
+    "arobases",
+    "distinction",
+    "code",
+    "source_url",
+    "quote",
+    "note",
+]
 
 #: (edition, name) of the sample rows: a ligature and no level (Marcq-en-Barœul), Territoires
 #: with a département (Pays des Achards 85, Centre Littoral 973), accents (Épiais-Rhus), a
@@ -65,8 +75,21 @@ def write_csv(path: Path, header: list[str], rows: list[list], encoding="utf-8",
 
 def canonical_rows(rows: list[dict[str, str]]) -> list[list[str]]:
     """Rows of the canonical CSV carrying edition, name, département, kind, level and source."""
-    return [[r["edition_year"], r["collectivity_name"], r["department_code"], r["category"],
-             r["arobases"], "", "", r["source_url"], "", ""] for r in rows]
+    return [
+        [
+            r["edition_year"],
+            r["collectivity_name"],
+            r["department_code"],
+            r["category"],
+            r["arobases"],
+            "",
+            "",
+            r["source_url"],
+            "",
+            "",
+        ]
+        for r in rows
+    ]
 
 
 def without_source(frame: pd.DataFrame) -> pd.DataFrame:
@@ -85,6 +108,7 @@ def raises_input_error(path: Path, *fragments: str) -> str:
 
 
 # --- The shared laureates.csv ---------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def laureates() -> pd.DataFrame:
@@ -131,6 +155,7 @@ def test_default_source_file_is_the_path(tmp_path):
 
 # --- The same rows in every format ----------------------------------------------------------
 
+
 def test_every_format_gives_the_same_rows(tmp_path, laureates):
     rows = sample_rows()
     assert len(rows) == len(SAMPLE)
@@ -140,33 +165,57 @@ def test_every_format_gives_the_same_rows(tmp_path, laureates):
 
     canonical = write_csv(tmp_path / "canonical.csv", CANONICAL_HEADER, canonical_rows(rows))
 
-    french_kind = {"Territoire": "Intercommunalité", "Ville": "VILLE", "Village": "village",
-                   "": ""}
+    french_kind = {"Territoire": "Intercommunalité", "Ville": "VILLE", "Village": "village", "": ""}
     french = write_csv(
         tmp_path / "export_excel.csv",
         ["Collectivité", "Département", "Nb @", "Année", "Catégorie", "Source"],
-        [[r["collectivity_name"], r["department_code"], "@" * int(r["arobases"] or 0),
-          r["edition_year"], french_kind[r["category"]], r["source_url"]] for r in rows],
-        encoding="cp1252", sep=";",
+        [
+            [
+                r["collectivity_name"],
+                r["department_code"],
+                "@" * int(r["arobases"] or 0),
+                r["edition_year"],
+                french_kind[r["category"]],
+                r["source_url"],
+            ]
+            for r in rows
+        ],
+        encoding="cp1252",
+        sep=";",
     )
     bom = write_csv(
         tmp_path / "export_bom.csv",
         ["Nom de la collectivité", "Code département", "Nombre d’@", "Édition", "Type", "URL"],
-        [[r["collectivity_name"], r["department_code"],
-          f"{r['arobases']} @" if r["arobases"] else "", r["edition_year"], r["category"],
-          r["source_url"]] for r in rows],
+        [
+            [
+                r["collectivity_name"],
+                r["department_code"],
+                f"{r['arobases']} @" if r["arobases"] else "",
+                r["edition_year"],
+                r["category"],
+                r["source_url"],
+            ]
+            for r in rows
+        ],
         encoding="utf-8-sig",
     )
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["Palmarès Villes Internet (extrait de test)"])
     sheet.append([])
-    sheet.append(["Millésime", "Commune", "Dépt", "Arobases", "Catégorie", "Source",
-                  "Vérifié"])
+    sheet.append(["Millésime", "Commune", "Dépt", "Arobases", "Catégorie", "Source", "Vérifié"])
     for r in rows:
-        sheet.append([float(r["edition_year"]), r["collectivity_name"],
-                      r["department_code"] or None, int(r["arobases"]) if r["arobases"] else None,
-                      r["category"] or None, r["source_url"], "oui"])
+        sheet.append(
+            [
+                float(r["edition_year"]),
+                r["collectivity_name"],
+                r["department_code"] or None,
+                int(r["arobases"]) if r["arobases"] else None,
+                r["category"] or None,
+                r["source_url"],
+                "oui",
+            ]
+        )
     xlsx = tmp_path / "export.xlsx"
     workbook.save(xlsx)
 
@@ -175,16 +224,25 @@ def test_every_format_gives_the_same_rows(tmp_path, laureates):
     expected = expected.assign(distinction=None, quote=None, note=None).reset_index()
     for name, frame in frames.items():
         assert list(frame.columns) == CANONICAL_COLUMNS, name
-        pd.testing.assert_frame_equal(without_source(frame), without_source(expected),
-                                      obj=name)
+        pd.testing.assert_frame_equal(without_source(frame), without_source(expected), obj=name)
     assert frames["canonical.csv"]["source_row"].tolist() == list(range(2, len(rows) + 2))
     assert frames["export.xlsx"]["source_row"].tolist() == list(range(4, len(rows) + 4))
 
 
 def test_canonical_csv_round_trips_every_column(tmp_path, laureates):
     """Quotes with commas and double quotes, notes and distinctions survive the canonical CSV."""
-    columns = ["edition", "published_name", "departement", "kind", "arobases", "distinction",
-               "code", "source_url", "quote", "note"]
+    columns = [
+        "edition",
+        "published_name",
+        "departement",
+        "kind",
+        "arobases",
+        "distinction",
+        "code",
+        "source_url",
+        "quote",
+        "note",
+    ]
     values = laureates[columns].astype(object).where(laureates[columns].notna(), "")
     path = write_csv(tmp_path / "all.csv", CANONICAL_HEADER, values.values.tolist())
     pd.testing.assert_frame_equal(without_source(read_palmares(path)), without_source(laureates))
@@ -193,23 +251,37 @@ def test_canonical_csv_round_trips_every_column(tmp_path, laureates):
 def test_departement_suffix_is_split_off_the_name(tmp_path):
     """Haulchin (Nord) as an export writes it: "Haulchin (59)" with no département column."""
     haulchin = next(r for r in sample_rows() if r["collectivity_name"] == "Haulchin")
-    path = write_csv(tmp_path / "suffix.csv", ["Année", "Commune", "Niveau"],
-                     [[haulchin["edition_year"], "Haulchin (59)", ""]], encoding="cp1252", sep=";")
+    path = write_csv(
+        tmp_path / "suffix.csv",
+        ["Année", "Commune", "Niveau"],
+        [[haulchin["edition_year"], "Haulchin (59)", ""]],
+        encoding="cp1252",
+        sep=";",
+    )
     row = read_palmares(path).iloc[0]
     assert (row["published_name"], row["name"], row["departement"]) == (
-        "Haulchin (59)", "Haulchin", "59")
+        "Haulchin (59)",
+        "Haulchin",
+        "59",
+    )
     assert pd.isna(row["arobases"])
 
 
 def test_label_and_note_headers_are_told_apart_by_their_values(tmp_path):
     rows = [r for r in sample_rows() if r["arobases"]]
-    years_levels = write_csv(tmp_path / "label_years.csv", ["Label", "Commune", "Note"],
-                             [[r["edition_year"], r["collectivity_name"], r["arobases"]]
-                              for r in rows])
-    levels_years = write_csv(tmp_path / "label_levels.csv", ["Millésime", "Commune", "Label",
-                                                             "Note"],
-                             [[r["edition_year"], r["collectivity_name"], r["arobases"] + " @",
-                               "vérifié"] for r in rows])
+    years_levels = write_csv(
+        tmp_path / "label_years.csv",
+        ["Label", "Commune", "Note"],
+        [[r["edition_year"], r["collectivity_name"], r["arobases"]] for r in rows],
+    )
+    levels_years = write_csv(
+        tmp_path / "label_levels.csv",
+        ["Millésime", "Commune", "Label", "Note"],
+        [
+            [r["edition_year"], r["collectivity_name"], r["arobases"] + " @", "vérifié"]
+            for r in rows
+        ],
+    )
     for path in (years_levels, levels_years):
         frame = read_palmares(path)
         assert frame["edition"].tolist() == [int(r["edition_year"]) for r in rows]
@@ -217,33 +289,54 @@ def test_label_and_note_headers_are_told_apart_by_their_values(tmp_path):
     assert read_palmares(levels_years)["note"].eq("vérifié").all()
 
 
-@pytest.mark.parametrize(("text", "level"), [
-    ("5", 5), ("5 @", 5), ("5@", 5), ("5 arobases", 5), ("1 arobase", 1), ("@@@@@", 5),
-    ("@@@", 3), ("mention", 0), ("Mention", 0), ("4.0", 4), (None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("5", 5),
+        ("5 @", 5),
+        ("5@", 5),
+        ("5 arobases", 5),
+        ("1 arobase", 1),
+        ("@@@@@", 5),
+        ("@@@", 3),
+        ("mention", 0),
+        ("Mention", 0),
+        ("4.0", 4),
+        (None, None),
+    ],
+)
 def test_levels_accepted(text, level):
     assert _level(text) == level
 
 
-@pytest.mark.parametrize("text", ["6 @", "7", "beaucoup", "@@@@@@", "mention d'honneur",
-                                  "5 étoiles"])
+@pytest.mark.parametrize(
+    "text", ["6 @", "7", "beaucoup", "@@@@@@", "mention d'honneur", "5 étoiles"]
+)
 def test_levels_refused(text):
     with pytest.raises(ValueError, match="unknown @ level"):
         _level(text)
 
 
-@pytest.mark.parametrize(("text", "kind"), [
-    ("Ville", "ville"), ("VILLAGE", "village"), ("Territoire", "territoire"),
-    ("EPCI", "territoire"),
-    ("Intercommunalité", "territoire"), ("intercommunalite", "territoire"),
-    ("Communauté d'agglomération", "territoire"), ("communauté de communes", "territoire"),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Ville", "ville"),
+        ("VILLAGE", "village"),
+        ("Territoire", "territoire"),
+        ("EPCI", "territoire"),
+        ("Intercommunalité", "territoire"),
+        ("intercommunalite", "territoire"),
+        ("Communauté d'agglomération", "territoire"),
+        ("communauté de communes", "territoire"),
+        (None, None),
+    ],
+)
 def test_kinds(text, kind):
     assert _kind(text) == kind
 
 
 # --- Refused files --------------------------------------------------------------------------
+
 
 def corrupted(tmp_path: Path, column: str, value: str, index: int = 2, name="bad.csv") -> Path:
     """The canonical sample with the `column` cell of data row `index` (0-based) replaced."""
@@ -267,8 +360,7 @@ def test_edition_in_the_future(tmp_path):
 
 def test_missing_name_or_edition_in_a_row(tmp_path):
     raises_input_error(corrupted(tmp_path, "name", "", name="noname.csv"), "row 4", "name")
-    raises_input_error(corrupted(tmp_path, "edition", "", name="noedition.csv"), "row 4",
-                       "edition")
+    raises_input_error(corrupted(tmp_path, "edition", "", name="noedition.csv"), "row 4", "edition")
 
 
 def test_unknown_category(tmp_path):
@@ -277,10 +369,14 @@ def test_unknown_category(tmp_path):
 
 def test_missing_arobases_column(tmp_path):
     rows = sample_rows()
-    path = write_csv(tmp_path / "nolevel.csv", ["Collectivité", "Année", "Source"],
-                     [[r["collectivity_name"], r["edition_year"], r["source_url"]] for r in rows])
-    raises_input_error(path, "missing required column", "arobases", "Nb @",
-                       "'Collectivité', 'Année', 'Source'")
+    path = write_csv(
+        tmp_path / "nolevel.csv",
+        ["Collectivité", "Année", "Source"],
+        [[r["collectivity_name"], r["edition_year"], r["source_url"]] for r in rows],
+    )
+    raises_input_error(
+        path, "missing required column", "arobases", "Nb @", "'Collectivité', 'Année', 'Source'"
+    )
 
 
 def test_unrecognised_header_lists_what_it_found(tmp_path):
@@ -289,8 +385,11 @@ def test_unrecognised_header_lists_what_it_found(tmp_path):
 
 
 def test_two_columns_for_the_name(tmp_path):
-    path = write_csv(tmp_path / "twice.csv", ["Commune", "Collectivité", "Année", "Nb @"],
-                     [["Le Havre", "Le Havre", "2005", "5"]])
+    path = write_csv(
+        tmp_path / "twice.csv",
+        ["Commune", "Collectivité", "Année", "Nb @"],
+        [["Le Havre", "Le Havre", "2005", "5"]],
+    )
     raises_input_error(path, "row 1", "'Commune'", "'Collectivité'")
 
 

@@ -111,8 +111,10 @@ def test_current_communes_have_their_departement_and_region(ref):
     current = commune[commune.commune_kind == "commune"]
     assert set(current.departement_code) <= set(departement.index)
     assert set(current.region_code) <= set(ref["region"].region_code)
-    assert (departement.loc[current.departement_code, "region_code"].to_numpy()
-            == current.region_code.to_numpy()).all()
+    assert (
+        departement.loc[current.departement_code, "region_code"].to_numpy()
+        == current.region_code.to_numpy()
+    ).all()
 
 
 def test_delegated_and_associated_communes_belong_to_a_current_commune(ref):

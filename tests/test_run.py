@@ -36,9 +36,15 @@ def first_run(project) -> subprocess.CompletedProcess:
 def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, first_run):
     assert first_run.returncode == 0, first_run.stderr
     assert "built and cached GeoParquet" in first_run.stdout
-    for step in ("[1/7] reference", "[2/7] palmares: 245 rows read", "[3/7] illectronism",
-                 "[4/7] warehouse", "[5/7] geometry", "[6/7] notebooks: 8 executed, 0 up to date",
-                 "[7/7] site"):
+    for step in (
+        "[1/7] reference",
+        "[2/7] palmares: 245 rows read",
+        "[3/7] illectronism",
+        "[4/7] warehouse",
+        "[5/7] geometry",
+        "[6/7] notebooks: 8 executed, 0 up to date",
+        "[7/7] site",
+    ):
         assert step in first_run.stdout
     index = (project.reports / "index.html").read_text("utf-8")
     assert 'href="overview.html"' in index
@@ -55,9 +61,15 @@ def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, fir
 def test_every_page_is_written_offline_with_its_provenance(project, first_run):
     assert first_run.returncode == 0, first_run.stderr
     pages = sorted(project.reports.rglob("*.html"))
-    expected = {"index.html", "overview.html", "continuite.html", "geographie.html",
-                "illectronisme.html", *(f"editions/{e}.html" for e in EDITIONS),
-                *(f"collectivites/{c}.html" for c in COLLECTIVITIES)}
+    expected = {
+        "index.html",
+        "overview.html",
+        "continuite.html",
+        "geographie.html",
+        "illectronisme.html",
+        *(f"editions/{e}.html" for e in EDITIONS),
+        *(f"collectivites/{c}.html" for c in COLLECTIVITIES),
+    }
     assert {str(page.relative_to(project.reports)) for page in pages} == expected
     for page in pages:
         html = page.read_text("utf-8")
@@ -72,7 +84,10 @@ def test_every_page_is_written_offline_with_its_provenance(project, first_run):
     assert {t.name for t in tables} >= {f"edition_{e}__levels.csv" for e in EDITIONS}
     assert all((t.parent / f"{t.name.split('__')[0]}.xlsx").exists() for t in tables)
     index = (project.reports / "index.html").read_text("utf-8")
-    assert 'href="tables/edition_2024.xlsx"' in index and 'href="tables/edition_2024__levels.csv"' in index
+    assert (
+        'href="tables/edition_2024.xlsx"' in index
+        and 'href="tables/edition_2024__levels.csv"' in index
+    )
 
 
 def test_a_second_run_with_no_change_executes_nothing(project, first_run):
@@ -138,8 +153,16 @@ def test_every_shared_row_is_resolved_or_quarantined_with_a_reason(project, firs
     quarantine = pd.read_csv(out / "q.csv", dtype=str)
     raw = pd.read_csv(project.raw / "palmares" / "laureates.csv", dtype=str)
     assert len(laureates) + len(quarantine) == len(raw) == 245
-    for column in ("edition", "name", "departement", "arobases", "kind", "code",
-                   "resolution_method", "source_url"):
+    for column in (
+        "edition",
+        "name",
+        "departement",
+        "arobases",
+        "kind",
+        "code",
+        "resolution_method",
+        "source_url",
+    ):
         assert column in laureates.columns
     for column in ("edition", "name", "departement", "reason", "source_file"):
         assert column in quarantine.columns
@@ -180,8 +203,11 @@ def test_a_notebook_run_by_hand_gives_the_pipeline_result(project, first_run):
     from pipeline.run.pipeline_toml import NotebookJob
 
     source = project.notebooks / "collectivity.ipynb"
-    by_hand = execute(NotebookJob("collectivity", source, "", "by_hand.html", ""),
-                      project.root / "by_hand.ipynb", cwd=project.notebooks)
+    by_hand = execute(
+        NotebookJob("collectivity", source, "", "by_hand.html", ""),
+        project.root / "by_hand.ipynb",
+        cwd=project.notebooks,
+    )
     pipeline = nbformat.read(project.reports / "notebooks" / "collectivites" / "38185.ipynb", 4)
     assert _shown_outputs(by_hand) == _shown_outputs(pipeline)
     assert any("Grenoble" in str(output) for output in _shown_outputs(by_hand))
@@ -190,13 +216,19 @@ def test_a_notebook_run_by_hand_gives_the_pipeline_result(project, first_run):
 # ---------------------------------------------------------------------------------------------
 # One fact, one value: every surface shows what the one function computes (README, "Coverage").
 
+
 def html_tables(page) -> list[list[list[str]]]:
     """Every table of a page as rows of cell texts (headers included)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(page.read_text("utf-8"), "html.parser")
-    return [[[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
-             for row in table.find_all("tr")] for table in soup.find_all("table")]
+    return [
+        [
+            [cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
+            for row in table.find_all("tr")
+        ]
+        for table in soup.find_all("table")
+    ]
 
 
 def column_of(tables, header: str, key: str) -> str:
@@ -228,8 +260,12 @@ def facts(project, first_run):
 
     with duckdb.connect(str(project.warehouse), read_only=True) as con:
         cov = coverage.coverage_model(con)
-        return {"cov": cov, "whole_2021": coverage.scope_row(cov, 2021),
-                "ten_2021": coverage.scope_row(cov, 2021, "TEN"), "cog": provenance.cog_vintage(con)}
+        return {
+            "cov": cov,
+            "whole_2021": coverage.scope_row(cov, 2021),
+            "ten_2021": coverage.scope_row(cov, 2021, "TEN"),
+            "cog": provenance.cog_vintage(con),
+        }
 
 
 def test_the_2021_coverage_is_one_number_on_every_surface(project, first_run, facts, tmp_path):
@@ -248,15 +284,24 @@ def test_the_2021_coverage_is_one_number_on_every_surface(project, first_run, fa
     assert column_of(edition_page, "Part détenue (%)", "2021") == shown
 
     out = tmp_path / "pack"
-    assert palmares(project, "stats", "--edition", "2021", "--out", str(out),
-                    "--format", "csv,xlsx").returncode == 0
+    assert (
+        palmares(
+            project, "stats", "--edition", "2021", "--out", str(out), "--format", "csv,xlsx"
+        ).returncode
+        == 0
+    )
     csv = pd.read_csv(out / "coverage.csv")
-    assert csv[(csv["edition"] == 2021) & (csv["scope"] == "liste entière")]["share_pct"].tolist() == [share]
+    assert csv[(csv["edition"] == 2021) & (csv["scope"] == "liste entière")][
+        "share_pct"
+    ].tolist() == [share]
     sheet = load_workbook(out / "statistiques_2021.xlsx")["Couverture"]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     header = next(row for row in rows if "Part détenue (%)" in row)
-    (xlsx_share,) = [row[header.index("Part détenue (%)")] for row in rows
-                     if row[0] == "2021" and row[1] == "liste entière"]
+    (xlsx_share,) = [
+        row[header.index("Part détenue (%)")]
+        for row in rows
+        if row[0] == "2021" and row[1] == "liste entière"
+    ]
     assert xlsx_share == share
 
     with duckdb.connect(str(project.warehouse), read_only=True) as con:
@@ -273,8 +318,13 @@ def test_check_and_the_pages_agree_on_every_count_they_both_print(project, first
 
     header, rows = check_coverage(palmares(project, "check").stdout)
     overview = html_tables(project.reports / "overview.html")
-    pairs = {"resolved": "Collectivités identifiées", "quarantined": "Lignes mises de côté",
-             "held": "Lignes détenues", "published": "Total publié", "held_5": "5 @ détenues"}
+    pairs = {
+        "resolved": "Collectivités identifiées",
+        "quarantined": "Lignes mises de côté",
+        "held": "Lignes détenues",
+        "published": "Total publié",
+        "held_5": "5 @ détenues",
+    }
     for edition in ("2021", "2024", "2009"):
         for column, french in pairs.items():
             value = rows[edition][header.index(column)]

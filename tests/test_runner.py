@@ -13,15 +13,23 @@ from pipeline.run.pipeline_toml import NotebookJob
 def write_notebook(path, *sources):
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell("# Titre du rapport")]
-    notebook.cells.append(nbformat.v4.new_code_cell("edition = 1999", metadata={"tags": ["parameters"]}))
+    notebook.cells.append(
+        nbformat.v4.new_code_cell("edition = 1999", metadata={"tags": ["parameters"]})
+    )
     notebook.cells += [nbformat.v4.new_code_cell(source) for source in sources]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(notebook, path)
     return path
 
 
 def test_parameters_are_injected_and_code_is_hidden(tmp_path):
-    source = write_notebook(tmp_path / "n.ipynb", "secret_code_marker = 1\nprint('édition', edition)")
+    source = write_notebook(
+        tmp_path / "n.ipynb", "secret_code_marker = 1\nprint('édition', edition)"
+    )
     job = NotebookJob("n", source, "Titre", "n.html", "Études", {"edition": 2024})
     executed = execute(job, tmp_path / "out" / "n.ipynb", cwd=tmp_path)
     html = render_body(executed)
@@ -35,8 +43,11 @@ def test_parameters_are_injected_and_code_is_hidden(tmp_path):
 def test_a_failing_cell_is_named(tmp_path):
     source = write_notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('données absentes')")
     with pytest.raises(NotebookFailed) as failure:
-        execute(NotebookJob("bad", source, "Mauvais", "bad.html", "Études"), tmp_path / "bad.out.ipynb",
-                cwd=tmp_path)
+        execute(
+            NotebookJob("bad", source, "Mauvais", "bad.html", "Études"),
+            tmp_path / "bad.out.ipynb",
+            cwd=tmp_path,
+        )
     assert failure.value.cell == 3
     assert "ValueError: données absentes" in str(failure.value)
     assert "bad.ipynb" in str(failure.value)

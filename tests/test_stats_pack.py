@@ -43,8 +43,18 @@ def test_the_pack_has_every_format_with_documented_sheets_and_headers(tmp_paths)
 def test_a_second_pack_replaces_the_first_whole_and_bad_requests_are_refused(tmp_paths):
     build_warehouse(tmp_paths, hand_made_tables(), TINY_SOURCES, TINY_BUILD_INFO)
     out = tmp_paths.root / "pack"
-    assert palmares(tmp_paths, "stats", "--edition", "2019", "--out", str(out), "--format", "csv,md").returncode == 0
-    assert palmares(tmp_paths, "stats", "--edition", "2018", "--out", str(out), "--format", "xlsx").returncode == 0
+    assert (
+        palmares(
+            tmp_paths, "stats", "--edition", "2019", "--out", str(out), "--format", "csv,md"
+        ).returncode
+        == 0
+    )
+    assert (
+        palmares(
+            tmp_paths, "stats", "--edition", "2018", "--out", str(out), "--format", "xlsx"
+        ).returncode
+        == 0
+    )
     assert [f.name for f in out.iterdir()] == ["statistiques_2018.xlsx"]
     unknown = palmares(tmp_paths, "stats", "--edition", "2010", "--out", str(out))
     assert unknown.returncode == 2 and "edition 2010 is not in the editions table" in unknown.stderr

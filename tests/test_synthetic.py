@@ -17,8 +17,9 @@ def test_calibrated_palmares_has_the_published_sizes_and_levels(real_warehouse, 
     assert all(totals[year] == published[year] for year in published.index)
     assert set(levels) == {2006, 2008, 2011, 2016}  # the editions with every level count published
 
-    result = synthetic.write_synthetic_warehouse(tmp_path / "calibrated.duckdb", calibrated_on=edition,
-                                                 root=real_warehouse.root)
+    result = synthetic.write_synthetic_warehouse(
+        tmp_path / "calibrated.duckdb", calibrated_on=edition, root=real_warehouse.root
+    )
     with duckdb.connect(str(result.path), read_only=True) as con:
         laureates = con.execute("SELECT * FROM laureates").df()
         flag = con.execute("SELECT value FROM build_info WHERE key = 'synthetic'").fetchone()
@@ -30,10 +31,14 @@ def test_calibrated_palmares_has_the_published_sizes_and_levels(real_warehouse, 
         assert held == counts, year
     assert (laureates[laureates["edition"] >= 2011]["arobases"] > 0).all()  # no mention since 2011
 
-    by_code = laureates.pivot_table(index="code", columns="edition", values="arobases", aggfunc="first")
+    by_code = laureates.pivot_table(
+        index="code", columns="edition", values="arobases", aggfunc="first"
+    )
     years = list(by_code.columns)
-    carried = [(by_code[b].notna() & by_code[a].notna()).sum() / by_code[b].notna().sum()
-               for a, b in zip(years, years[1:])]
+    carried = [
+        (by_code[b].notna() & by_code[a].notna()).sum() / by_code[b].notna().sum()
+        for a, b in zip(years, years[1:])
+    ]
     assert abs(pd.Series(carried).median() - synthetic.RENEWED) < 0.02  # as assumed
 
 
@@ -48,7 +53,8 @@ def test_a_scratch_root_with_the_calibrated_palmares_has_exact_complete_editions
     from pipeline.paths import DEFAULT_ROOT, Paths
 
     spec = importlib.util.spec_from_file_location(
-        "synthetic_root", DEFAULT_ROOT / "benchmarks" / "synthetic_root.py")
+        "synthetic_root", DEFAULT_ROOT / "benchmarks" / "synthetic_root.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     paths = Paths(tmp_path / "full")
@@ -63,8 +69,9 @@ def test_a_scratch_root_with_the_calibrated_palmares_has_exact_complete_editions
         tables = edition_stats.edition_tables(con, 2024)
         assert continuity.continuity_table(con)["is_synthetic"].all()
     levels = tables["levels"]
-    assert all(frame.attrs["source"].startswith(coverage.SYNTHETIC_WARNING)
-               for frame in tables.values())
+    assert all(
+        frame.attrs["source"].startswith(coverage.SYNTHETIC_WARNING) for frame in tables.values()
+    )
     assert set(levels["status"]) == {"complet (liste entière détenue)"}
     # 2023 publishes 76 at 5 @, which the calibration does not reproduce: no change at 5 @ only
     assert levels.set_index("level")["change"].isna().tolist() == [True, False, False, False, False]

@@ -86,12 +86,17 @@ def test_read_only_connection_cannot_write(tmp_paths):
 def test_second_builder_is_told_to_wait(tmp_paths):
     tmp_paths.processed.mkdir(parents=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", (
-            "import sys, time; from filelock import FileLock; "
-            f"lock = FileLock({str(tmp_paths.warehouse_lock)!r}); lock.acquire(); "
-            "print('locked', flush=True); time.sleep(30)"
-        )],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from filelock import FileLock; "
+                f"lock = FileLock({str(tmp_paths.warehouse_lock)!r}); lock.acquire(); "
+                "print('locked', flush=True); time.sleep(30)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"

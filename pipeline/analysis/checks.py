@@ -14,8 +14,9 @@ from pipeline.analysis import coverage as cov
 
 def file_accounting(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per source file: rows read, resolved, quarantined, and quarantined rows by reason."""
-    return con.execute(
-        """
+    return (
+        con.execute(
+            """
         WITH rows AS (
             SELECT source_file, 'resolved' AS outcome FROM laureates
             UNION ALL
@@ -23,7 +24,10 @@ def file_accounting(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         )
         PIVOT rows ON outcome USING count(*) GROUP BY source_file ORDER BY source_file
         """
-    ).df().pipe(_with_read_total)
+        )
+        .df()
+        .pipe(_with_read_total)
+    )
 
 
 def _with_read_total(frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,15 +17,38 @@ from pipeline.analysis import provenance
 from pipeline.formatting import format_fr
 from pipeline.report.tables import markdown_text
 
-HISTORY_HEADERS = {"edition": "Édition", "level": "Niveau", "name": "Nom publié",
-                   "distinction": "Distinction", "source_url": "Source", "quote": "Citation"}
-CLAIM_HEADERS = {"stated_in_year": "Année", "claim_text": "Affirmation", "check": "Vérification",
-                 "source_url": "Source"}
-SET_ASIDE_HEADERS = {"edition": "Édition", "name": "Nom publié", "level": "Niveau", "reason": "Raison"}
-CHECKS = {"consistent": "cohérente avec le palmarès", "contradicted": "contredite par le palmarès",
-          "not_checkable": "invérifiable avec nos données", "unresolved": "collectivité non identifiée"}
-KINDS = {"commune": "commune", "delegated": "commune déléguée", "associated": "commune associée",
-         "arrondissement": "arrondissement municipal"}
+HISTORY_HEADERS = {
+    "edition": "Édition",
+    "level": "Niveau",
+    "name": "Nom publié",
+    "distinction": "Distinction",
+    "source_url": "Source",
+    "quote": "Citation",
+}
+CLAIM_HEADERS = {
+    "stated_in_year": "Année",
+    "claim_text": "Affirmation",
+    "check": "Vérification",
+    "source_url": "Source",
+}
+SET_ASIDE_HEADERS = {
+    "edition": "Édition",
+    "name": "Nom publié",
+    "level": "Niveau",
+    "reason": "Raison",
+}
+CHECKS = {
+    "consistent": "cohérente avec le palmarès",
+    "contradicted": "contredite par le palmarès",
+    "not_checkable": "invérifiable avec nos données",
+    "unresolved": "collectivité non identifiée",
+}
+KINDS = {
+    "commune": "commune",
+    "delegated": "commune déléguée",
+    "associated": "commune associée",
+    "arrondissement": "arrondissement municipal",
+}
 
 
 @dataclass
@@ -57,11 +80,16 @@ def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
         """SELECT c.name, c.commune_kind, c.departement_code, d.name, c.population, e.name
            FROM commune c JOIN departement d USING (departement_code)
            LEFT JOIN epci_member m USING (commune_code) LEFT JOIN epci e USING (epci_siren)
-           WHERE c.commune_code = ? ORDER BY c.commune_kind = 'commune' DESC LIMIT 1""", [code]).fetchone()
-    epci = con.execute("SELECT name, epci_kind, population FROM epci WHERE epci_siren = ?", [code]).fetchone()
+           WHERE c.commune_code = ? ORDER BY c.commune_kind = 'commune' DESC LIMIT 1""",
+        [code],
+    ).fetchone()
+    epci = con.execute(
+        "SELECT name, epci_kind, population FROM epci WHERE epci_siren = ?", [code]
+    ).fetchone()
     if commune is None and epci is None:
-        raise UnknownCollectivity(f"{code!r} is neither a commune (INSEE code) nor an EPCI (SIREN) "
-                                  "of the reference")
+        raise UnknownCollectivity(
+            f"{code!r} is neither a commune (INSEE code) nor an EPCI (SIREN) of the reference"
+        )
     if commune is not None:
         name, kind, dep_code, dep_name, population, epci_name = commune
         where = f"{KINDS.get(kind, kind)} ({dep_name}, {dep_code}), code INSEE {code}"
@@ -72,33 +100,51 @@ def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
         where = f"intercommunalité ({kind}), SIREN {code}, {format_fr(population)} habitants"
     history = con.execute(
         """SELECT edition, arobases, name, distinction, source_url, quote
-           FROM laureates WHERE code = ? ORDER BY edition, source_row""", [code]).df()
+           FROM laureates WHERE code = ? ORDER BY edition, source_row""",
+        [code],
+    ).df()
     levels = history[["edition", "arobases"]].astype({"arobases": "Int64"})
     history.insert(1, "level", history.pop("arobases").map(level_text))
     history = history.fillna({"distinction": "", "quote": "", "source_url": ""})
     claims = con.execute(
         """SELECT stated_in_year, claim_text, check_status, source_url FROM claim
-           WHERE code = ? ORDER BY stated_in_year, source_row""", [code]).df()
+           WHERE code = ? ORDER BY stated_in_year, source_row""",
+        [code],
+    ).df()
     claims.insert(2, "check", claims.pop("check_status").map(CHECKS))
     set_aside = con.execute(
         """SELECT edition, name, arobases, reason FROM quarantine
            WHERE list_contains(list_transform(candidates, lambda c: split_part(c, ' ', 1)), ?)
-           ORDER BY edition""", [code]).df()  # candidates read "33281 Mérignac (33)"
+           ORDER BY edition""",
+        [code],
+    ).df()  # candidates read "33281 Mérignac (33)"
     set_aside.insert(2, "level", set_aside.pop("arobases").map(level_text))
     editions = provenance.editions(con)
     labelled = sorted(set(history["edition"]))
-    summary = (f"Labellisée dans **{len(labelled)}** édition(s) de nos données"
-               + (f" ({labelled[0]}–{labelled[-1]})" if labelled else "")
-               + (f", meilleur niveau connu : {level_text(levels['arobases'].max())}"
-                  if levels["arobases"].notna().any() else "") + ".")
+    summary = (
+        f"Labellisée dans **{len(labelled)}** édition(s) de nos données"
+        + (f" ({labelled[0]}–{labelled[-1]})" if labelled else "")
+        + (
+            f", meilleur niveau connu : {level_text(levels['arobases'].max())}"
+            if levels["arobases"].notna().any()
+            else ""
+        )
+        + "."
+    )
     cog = provenance.cog_vintage(con)
     return Card(
-        code=code, name=name,
+        code=code,
+        name=name,
         heading=f"# {markdown_text(name)}\n\n{markdown_text(where[0].upper() + where[1:])}.\n\n{summary}",
-        history=history.astype({"edition": str}), claims=claims.astype({"stated_in_year": str}),
-        set_aside=set_aside.astype({"edition": str}), levels=levels, editions=editions,
-        source=("Sources : palmarès rassemblé par le projet (data/raw/palmares, la source de chaque "
-                f"ligne est citée) ; INSEE, COG {cog}."),
+        history=history.astype({"edition": str}),
+        claims=claims.astype({"stated_in_year": str}),
+        set_aside=set_aside.astype({"edition": str}),
+        levels=levels,
+        editions=editions,
+        source=(
+            "Sources : palmarès rassemblé par le projet (data/raw/palmares, la source de chaque "
+            f"ligne est citée) ; INSEE, COG {cog}."
+        ),
     )
 
 
@@ -109,10 +155,22 @@ def levels_figure(card: Card):
     known = card.levels.dropna(subset=["arobases"])
     unstated = card.levels[card.levels["arobases"].isna()]
     figure, axis = plt.subplots(figsize=(8, 2.6))
-    axis.plot(known["edition"].astype(int), known["arobases"].astype(int), "o", color="#1f3b63",
-              markersize=8, label="niveau publié")
-    axis.plot(unstated["edition"].astype(int), [5.6] * len(unstated), "s", color="#999999",
-              markersize=6, label="labellisée, niveau non publié")
+    axis.plot(
+        known["edition"].astype(int),
+        known["arobases"].astype(int),
+        "o",
+        color="#1f3b63",
+        markersize=8,
+        label="niveau publié",
+    )
+    axis.plot(
+        unstated["edition"].astype(int),
+        [5.6] * len(unstated),
+        "s",
+        color="#999999",
+        markersize=6,
+        label="labellisée, niveau non publié",
+    )
     axis.set_xlim(card.editions[0] - 0.5, card.editions[-1] + 0.5)
     axis.set_ylim(-0.5, 6)
     axis.set_yticks(range(6), ["mention", "1 @", "2 @", "3 @", "4 @", "5 @"])

@@ -95,6 +95,7 @@ TRANSITIONS = ("entry", "return", "renewal", "upgrade", "downgrade", "exit", "no
 # ---------------------------------------------------------------------------------------------
 # Claims.
 
+
 def load_claim_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The maintainers' structured reading of the press claims (`claim_fact`), with the
     collectivity each claim resolved to (`claim`).
@@ -106,7 +107,8 @@ def load_claim_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """SELECT f.claim_row, f.fact, f.arobases, f.editions, f.count, f.consecutive, f.up_to,
                   f.interpreted_by, c.code, c.check_status, c.source_url
            FROM claim_fact f JOIN claim c ON c.source_row = f.claim_row
-           ORDER BY f.source_row""").df()
+           ORDER BY f.source_row"""
+    ).df()
     facts["editions"] = facts["editions"].map(lambda years: [int(y) for y in years])
     for column in ("arobases", "count", "up_to"):
         facts[column] = facts[column].astype("Int64")
@@ -117,8 +119,9 @@ def load_claim_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return facts
 
 
-def claim_constraints(facts: pd.DataFrame, editions: list[int]) -> tuple[pd.DataFrame,
-                                                                           pd.DataFrame]:
+def claim_constraints(
+    facts: pd.DataFrame, editions: list[int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Facts as cell masks (code, edition, cmask) and count bounds (code, level, up_to,
     count); see the module docstring for what each fact implies."""
     cells: list[tuple[str, int, int, int]] = []
@@ -132,17 +135,23 @@ def claim_constraints(facts: pd.DataFrame, editions: list[int]) -> tuple[pd.Data
     if len(frame):
         frame = frame.groupby(["code", "edition"], as_index=False).agg(
             cmask=("cmask", lambda s: functools.reduce(int.__and__, s, ALL_STATES)),
-            claim_rows=("claim_row", lambda s: sorted(set(s))))
+            claim_rows=("claim_row", lambda s: sorted(set(s))),
+        )
     else:
-        frame = pd.DataFrame({"code": pd.Series([], dtype=object),
-                              "edition": pd.Series([], dtype="int64"),
-                              "cmask": pd.Series([], dtype="int64"),
-                              "claim_rows": pd.Series([], dtype=object)})
+        frame = pd.DataFrame(
+            {
+                "code": pd.Series([], dtype=object),
+                "edition": pd.Series([], dtype="int64"),
+                "cmask": pd.Series([], dtype="int64"),
+                "claim_rows": pd.Series([], dtype=object),
+            }
+        )
     return frame, pd.DataFrame(counts, columns=["code", "level", "up_to", "count", "claim_row"])
 
 
 # ---------------------------------------------------------------------------------------------
 # The shared preparation: coverage, claims, the knowledge grid as SQL.
+
 
 class _Prepared:
     """Relations registered on the connection for one computation, and the SQL of the grid."""
@@ -153,8 +162,10 @@ class _Prepared:
         self.coverage = coverage_model(con, coverage, ten_published)
         ten = self.coverage[self.coverage["scope"] == "TEN"].dropna(subset=["published"])
         self.ten_published = dict(zip(ten["edition"], ten["published"].astype(int), strict=True))
-        self.editions = [int(year) for (year,) in
-                         con.execute("SELECT label_year FROM edition ORDER BY 1").fetchall()]
+        self.editions = [
+            int(year)
+            for (year,) in con.execute("SELECT label_year FROM edition ORDER BY 1").fetchall()
+        ]
         tag = uuid.uuid4().hex[:10]
         self.names = {"cov": f"_cont_cov_{tag}", "claims": f"_cont_claims_{tag}"}
         facts = None
@@ -165,20 +176,34 @@ class _Prepared:
         self.facts = facts
         if facts is not None:
             self.claim_cells, self.claim_counts = claim_constraints(facts, self.editions)
-            self.claims_text = (f"used: {len(facts)} structured facts from "
-                                f"{facts['claim_row'].nunique() if 'claim_row' in facts else '?'}"
-                                f" claims")
+            self.claims_text = (
+                f"used: {len(facts)} structured facts from "
+                f"{facts['claim_row'].nunique() if 'claim_row' in facts else '?'}"
+                f" claims"
+            )
         else:
             self.claim_cells, self.claim_counts = claim_constraints(
-                pd.DataFrame(columns=["code", "fact", "arobases", "editions", "count",
-                                      "consecutive", "up_to"]), self.editions)
+                pd.DataFrame(
+                    columns=[
+                        "code",
+                        "fact",
+                        "arobases",
+                        "editions",
+                        "count",
+                        "consecutive",
+                        "up_to",
+                    ]
+                ),
+                self.editions,
+            )
             self.claims_text = "not used"
 
     def __enter__(self):
         # Set only when on: in Jupyter, DuckDB refuses any change of it without ipywidgets.
         # fetchall, not fetchone: DuckDB refuses `register` while a result is still open.
         [(self.progress_bar,)] = self.con.execute(
-            "SELECT current_setting('enable_progress_bar')").fetchall()
+            "SELECT current_setting('enable_progress_bar')"
+        ).fetchall()
         if self.progress_bar:
             self.con.execute("SET enable_progress_bar = false").fetchall()
         self.con.register(self.names["cov"], self.coverage[["edition", "scope", "complete"]])
@@ -192,10 +217,19 @@ class _Prepared:
             self.con.execute("SET enable_progress_bar = true")
 
     def sql(self, tail: str) -> str:
-        return _GRID_SQL.format(cov=self.names["cov"], claims=self.names["claims"],
-                                ten=TEN_SQL, absent=ABSENT, labelled=LABELLED,
-                                all_states=ALL_STATES, no_mention=ALL_STATES & ~MENTION,
-                                scope_bits=_scope_bits_case()) + tail
+        return (
+            _GRID_SQL.format(
+                cov=self.names["cov"],
+                claims=self.names["claims"],
+                ten=TEN_SQL,
+                absent=ABSENT,
+                labelled=LABELLED,
+                all_states=ALL_STATES,
+                no_mention=ALL_STATES & ~MENTION,
+                scope_bits=_scope_bits_case(),
+            )
+            + tail
+        )
 
     def df(self, tail: str, params: list | None = None) -> pd.DataFrame:
         return self.con.execute(self.sql(tail), params or []).df()
@@ -215,15 +249,16 @@ def _plain_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as plain Python values (None for missing): pandas compares `attrs` when it
     concatenates frames, which a DataFrame or pd.NA in them would make fail."""
     plain = frame.astype(object).where(frame.notna(), None)
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in record.items()}
-            for record in plain.to_dict("records")]
+    return [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in record.items()}
+        for record in plain.to_dict("records")
+    ]
 
 
 def coverage_of(result: pd.DataFrame) -> pd.DataFrame:
     """The coverage a result rests on (its `attrs["coverage"]`) as a DataFrame."""
     frame = pd.DataFrame(result.attrs["coverage"])
-    for column in ("published", "held_resolved", "held_quarantined", "held",
-                   "held_unidentified"):
+    for column in ("published", "held_resolved", "held_quarantined", "held", "held_unidentified"):
         if column in frame:
             frame[column] = frame[column].astype("Int64")
     return frame
@@ -243,8 +278,9 @@ def _derived(frame: pd.DataFrame, source: pd.DataFrame, *extra: str) -> pd.DataF
 
 
 def _scope_bits_case() -> str:
-    whens = " ".join(f"WHEN '{scope}' THEN {level_bit(level)}"
-                     for scope, level in LEVEL_SCOPES.items())
+    whens = " ".join(
+        f"WHEN '{scope}' THEN {level_bit(level)}" for scope, level in LEVEL_SCOPES.items()
+    )
     return f"CASE scope {whens} ELSE 0 END"
 
 
@@ -348,6 +384,7 @@ WITH eds AS (
 # ---------------------------------------------------------------------------------------------
 # Per-collectivity continuity.
 
+
 def mask_token(mask: int, allowed: int = ALL_STATES) -> str | None:
     """How a cell appears in a trajectory: the level (m = mention), a range of levels, '?'
     (labelled, level unknown), '-' (absent), None (not known whether labelled)."""
@@ -363,8 +400,11 @@ def mask_token(mask: int, allowed: int = ALL_STATES) -> str | None:
 
 
 def _levels_text(levels: list[int], at: bool = True) -> str:
-    name = (lambda lv: "mention" if lv == 0 else f"{lv}@") if at else \
-        (lambda lv: "m" if lv == 0 else str(lv))
+    name = (
+        (lambda lv: "mention" if lv == 0 else f"{lv}@")
+        if at
+        else (lambda lv: "m" if lv == 0 else str(lv))
+    )
     if len(levels) == 1:
         return name(levels[0])
     if levels == list(range(levels[0], levels[-1] + 1)):
@@ -394,8 +434,13 @@ def state_label(mask: int, allowed: int = ALL_STATES) -> str:
 def french_state(label: str) -> str:
     """A `state_label` (or a coverage scope) in French, for reports: 'labelled 1-4@' →
     'labellisée 1-4 @', 'unknown, not 5@' → 'inconnu, pas 5 @'."""
-    phrases = (("labelled, level unknown", "labellisée, niveau inconnu"), ("unknown, not ", "inconnu, pas "),
-               ("unknown", "inconnu"), ("labelled ", "labellisée "), ("absent", "non labellisée"))
+    phrases = (
+        ("labelled, level unknown", "labellisée, niveau inconnu"),
+        ("unknown, not ", "inconnu, pas "),
+        ("unknown", "inconnu"),
+        ("labelled ", "labellisée "),
+        ("absent", "non labellisée"),
+    )
     for english, french in phrases:
         label = label.replace(english, french)
     return label.replace("@", " @").replace("  @", " @")
@@ -432,9 +477,13 @@ def continuity_table(
       unknown), `*` marks a cell narrowed by a claim.
     """
     with _Prepared(con, coverage, claims, ten_published) as p:
-        frame = p.df(_TABLE_SQL.format(tokens_all=_token_list(ALL_STATES),
-                                       tokens_no_mention=_token_list(ALL_STATES & ~MENTION),
-                                       all_states=ALL_STATES))
+        frame = p.df(
+            _TABLE_SQL.format(
+                tokens_all=_token_list(ALL_STATES),
+                tokens_no_mention=_token_list(ALL_STATES & ~MENTION),
+                all_states=ALL_STATES,
+            )
+        )
         frame = _apply_count_claims(p, frame)
         return p.finish(_finish_table(frame))
 
@@ -516,8 +565,12 @@ ORDER BY s.code
 
 
 def _finish_table(frame: pd.DataFrame) -> pd.DataFrame:
-    ints = [c for c in frame.columns if c.endswith(("_min", "_max", "_held", "_possible"))
-            or c in ("editions_unknown", "claim_conflicts")]
+    ints = [
+        c
+        for c in frame.columns
+        if c.endswith(("_min", "_max", "_held", "_possible"))
+        or c in ("editions_unknown", "claim_conflicts")
+    ]
     for column in ints:
         frame[column] = frame[column].astype("Int64")
     frame["uses_claims"] = frame["uses_claims"].astype(bool)
@@ -538,15 +591,35 @@ def _finish_table(frame: pd.DataFrame) -> pd.DataFrame:
     for name, values in columns.items():
         frame[name] = values
     order = [
-        "code", "name", "entity",
-        "editions_labelled", "editions_labelled_min", "editions_labelled_max",
-        "first_edition", "first_edition_held", "last_edition", "last_edition_held",
-        "longest_streak", "longest_streak_min", "longest_streak_max",
-        "current_streak", "current_streak_min", "current_streak_max",
-        "longest_streak_5", "longest_streak_5_min", "longest_streak_5_max",
-        "labels_5", "labels_5_min", "labels_5_max",
-        "gaps", "gaps_min", "gap_editions", "editions_unknown", "trajectory",
-        "uses_claims", "claim_conflicts",
+        "code",
+        "name",
+        "entity",
+        "editions_labelled",
+        "editions_labelled_min",
+        "editions_labelled_max",
+        "first_edition",
+        "first_edition_held",
+        "last_edition",
+        "last_edition_held",
+        "longest_streak",
+        "longest_streak_min",
+        "longest_streak_max",
+        "current_streak",
+        "current_streak_min",
+        "current_streak_max",
+        "longest_streak_5",
+        "longest_streak_5_min",
+        "longest_streak_5_max",
+        "labels_5",
+        "labels_5_min",
+        "labels_5_max",
+        "gaps",
+        "gaps_min",
+        "gap_editions",
+        "editions_unknown",
+        "trajectory",
+        "uses_claims",
+        "claim_conflicts",
     ]
     return frame[order].reset_index(drop=True)
 
@@ -611,14 +684,17 @@ def knowledge_grid(
     (`mask`, `state` in words), whether a row is held, TEN (True / False when the list is
     complete / NULL) and whether a claim narrowed or contradicted the cell."""
     with _Prepared(con, coverage, claims, ten_published) as p:
-        frame = p.df("SELECT code, edition, idx, allowed, mask, held, ten, claim_used, "
-                     "claim_conflict FROM cells ORDER BY code, idx")
+        frame = p.df(
+            "SELECT code, edition, idx, allowed, mask, held, ten, claim_used, "
+            "claim_conflict FROM cells ORDER BY code, idx"
+        )
     frame["state"] = _states(frame["mask"], frame["allowed"])
     return p.finish(frame)
 
 
 # ---------------------------------------------------------------------------------------------
 # Transitions.
+
 
 @functools.cache
 def transition_categories(before: int, after: int, history: int) -> tuple[str, ...]:
@@ -676,26 +752,34 @@ def transitions(
     data still allow (e.g. "downgrade|exit" for a 5 @ whose next 5 @ list is complete and
     does not name it)."""
     with _Prepared(con, coverage, claims, ten_published) as p:
-        frame = p.df(_PAIRS_SQL + """
+        frame = p.df(
+            _PAIRS_SQL
+            + """
             SELECT code, from_edition, to_edition, from_mask, to_mask, from_allowed, to_allowed,
                    CASE WHEN labelled_before THEN 1 WHEN maybe_before THEN 2 ELSE 0 END AS history
             FROM pairs WHERE from_edition IS NOT NULL AND involves_label
             ORDER BY code, to_edition
-        """)
+        """
+        )
     frame = _classify(frame)
-    frame = frame[["code", "from_edition", "to_edition", "from_state", "to_state",
-                   "transition", "possible"]]
+    frame = frame[
+        ["code", "from_edition", "to_edition", "from_state", "to_state", "transition", "possible"]
+    ]
     return p.finish(frame.reset_index(drop=True))
 
 
 def _classify(frame: pd.DataFrame) -> pd.DataFrame:
     """States in words and transitions, computed once per distinct combination of masks."""
-    key = (frame["from_mask"].astype("int64") + frame["to_mask"].astype("int64") * 128
-           + frame["history"].astype("int64") * 16384)
+    key = (
+        frame["from_mask"].astype("int64")
+        + frame["to_mask"].astype("int64") * 128
+        + frame["history"].astype("int64") * 16384
+    )
     categories = {k: transition_categories(k & 127, (k >> 7) & 127, k >> 14) for k in key.unique()}
     frame["possible"] = key.map({k: "|".join(v) for k, v in categories.items()})
-    frame["transition"] = key.map({k: v[0] if len(v) == 1 else "unknown"
-                                   for k, v in categories.items()})
+    frame["transition"] = key.map(
+        {k: v[0] if len(v) == 1 else "unknown" for k, v in categories.items()}
+    )
     frame["from_state"] = _states(frame["from_mask"], frame["from_allowed"])
     frame["to_state"] = _states(frame["to_mask"], frame["to_allowed"])
     return frame
@@ -719,18 +803,28 @@ def transition_matrix(
     `collectivities`), states as `state_label` words, unknown ones included. The population is
     the collectivities the palmarès holds (or claims name)."""
     with _Prepared(con, coverage, claims, ten_published) as p:
-        frame = p.df(_PAIRS_SQL + """
+        frame = p.df(
+            _PAIRS_SQL
+            + """
             SELECT from_edition, to_edition, from_mask, to_mask, from_allowed, to_allowed,
                    count(*) AS collectivities
             FROM pairs WHERE from_edition IS NOT NULL
             GROUP BY ALL
-        """)
+        """
+        )
     frame["from_state"] = _states(frame["from_mask"], frame["from_allowed"])
     frame["to_state"] = _states(frame["to_mask"], frame["to_allowed"])
-    keys = ["from_state", "to_state"] if pooled else ["from_edition", "to_edition",
-                                                      "from_state", "to_state"]
-    frame = (frame.groupby(keys, as_index=False)["collectivities"].sum()
-             .sort_values(keys).reset_index(drop=True))
+    keys = (
+        ["from_state", "to_state"]
+        if pooled
+        else ["from_edition", "to_edition", "from_state", "to_state"]
+    )
+    frame = (
+        frame.groupby(keys, as_index=False)["collectivities"]
+        .sum()
+        .sort_values(keys)
+        .reset_index(drop=True)
+    )
     frame["collectivities"] = frame["collectivities"].astype("int64")
     return p.finish(frame)
 
@@ -747,10 +841,17 @@ def transition_counts(
     rows = transitions(con, coverage, claims, ten_published)
     editions = rows.attrs["editions"]
     pairs = pd.DataFrame({"from_edition": editions[:-1], "to_edition": editions[1:]})
-    counts = (rows.pivot_table(index=["from_edition", "to_edition"], columns="transition",
-                               values="code", aggfunc="count", fill_value=0)
-              .reset_index() if len(rows) else pd.DataFrame(columns=["from_edition",
-                                                                     "to_edition"]))
+    counts = (
+        rows.pivot_table(
+            index=["from_edition", "to_edition"],
+            columns="transition",
+            values="code",
+            aggfunc="count",
+            fill_value=0,
+        ).reset_index()
+        if len(rows)
+        else pd.DataFrame(columns=["from_edition", "to_edition"])
+    )
     counts = pairs.merge(counts, on=["from_edition", "to_edition"], how="left")
     for column in (*TRANSITIONS[:-1], "unknown"):
         counts[column] = counts.get(column, pd.Series(0, index=counts.index)).fillna(0)
@@ -761,6 +862,7 @@ def transition_counts(
 
 # ---------------------------------------------------------------------------------------------
 # Retention.
+
 
 def retention_spells(
     con: duckdb.DuckDBPyConnection,
@@ -774,8 +876,7 @@ def retention_spells(
     is known not to continue it; False (censored) when the next edition is unknown or the data
     end. Only collectivities whose first edition is known (every earlier edition known not to
     qualify) have a cohort; the others are listed with `cohort` NULL and the reason."""
-    bits = LABELLED if min_level is None else sum(level_bit(lv) for lv in LEVELS
-                                                  if lv >= min_level)
+    bits = LABELLED if min_level is None else sum(level_bit(lv) for lv in LEVELS if lv >= min_level)
     with _Prepared(con, coverage, claims, ten_published) as p:
         frame = p.df(f"""
             , q AS (
@@ -802,12 +903,14 @@ def retention_spells(
     frame["cohort"] = frame["first_edition_held"].where(known).astype("Int64")
     frame["note"] = ""
     frame.loc[~known, "note"] = "first edition unknown: an earlier edition may qualify"
-    frame.loc[known & ~frame["event"] & frame["next_edition"].notna(), "note"] = \
+    frame.loc[known & ~frame["event"] & frame["next_edition"].notna(), "note"] = (
         "censored: the next edition's coverage does not tell"
+    )
     frame.loc[known & frame["next_edition"].isna(), "note"] = "censored: end of the data"
     frame["duration"] = frame["duration"].astype("int64")
-    frame = frame[["code", "cohort", "first_edition_held", "duration", "event", "next_edition",
-                   "note"]]
+    frame = frame[
+        ["code", "cohort", "first_edition_held", "duration", "event", "next_edition", "note"]
+    ]
     frame["next_edition"] = frame["next_edition"].astype("Int64")
     frame.attrs["min_level"] = min_level
     return p.finish(frame)
@@ -822,11 +925,19 @@ def _life_table(durations: np.ndarray, events: np.ndarray) -> pd.DataFrame:
     ev = ev.astype("int64")
     at_risk = ended[::-1].cumsum()[::-1]  # spells lasting at least t editions (never 0 here)
     survival = np.cumprod(1 - ev / at_risk)
-    terms = np.divide(ev, at_risk * (at_risk - ev), out=np.zeros(len(ev)),
-                      where=(ev > 0) & (at_risk > ev))
-    return pd.DataFrame({"duration": np.arange(1, longest + 1), "at_risk": at_risk,
-                         "events": ev, "censored": ended - ev, "survival": survival,
-                         "se": survival * np.sqrt(np.cumsum(terms))})
+    terms = np.divide(
+        ev, at_risk * (at_risk - ev), out=np.zeros(len(ev)), where=(ev > 0) & (at_risk > ev)
+    )
+    return pd.DataFrame(
+        {
+            "duration": np.arange(1, longest + 1),
+            "at_risk": at_risk,
+            "events": ev,
+            "censored": ended - ev,
+            "survival": survival,
+            "se": survival * np.sqrt(np.cumsum(terms)),
+        }
+    )
 
 
 def retention(
@@ -853,10 +964,17 @@ def retention(
         if not pooled:
             table.insert(0, "cohort", cohort)
         tables.append(table)
-    columns = (["cohort"] if not pooled else []) + ["duration", "at_risk", "events",
-                                                    "censored", "survival", "se"]
-    frame = (pd.concat(tables, ignore_index=True) if tables
-             else pd.DataFrame(columns=columns))[columns]
+    columns = (["cohort"] if not pooled else []) + [
+        "duration",
+        "at_risk",
+        "events",
+        "censored",
+        "survival",
+        "se",
+    ]
+    frame = (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns))[
+        columns
+    ]
     if not pooled:
         frame["cohort"] = frame["cohort"].astype("Int64")
     frame.attrs["excluded"] = excluded
@@ -867,6 +985,7 @@ def retention(
 
 # ---------------------------------------------------------------------------------------------
 # TEN eligibility.
+
 
 def ten_eligibility(
     con: duckdb.DuckDBPyConnection,
@@ -890,12 +1009,18 @@ def ten_eligibility(
         con.register(rel, pd.DataFrame({"target": pd.Series(targets, dtype="int64")}))
         # counts through the edition (window up to the current row), or before it (minus it)
         minus = "" if through_current else " - ({})::INTEGER"
-        cum = {name: f"sum(({flag})::INTEGER) OVER w" + minus.format(flag)
-               for name, flag in (("labels_5_min", "five_c"), ("labels_5_max", "five_p"),
-                                  ("labelled_min", "lab_c"), ("labelled_max", "lab_p"),
-                                  ("editions_5_unknown", "five_p AND NOT five_c"),
-                                  ("editions_unknown", "ambiguous"),
-                                  ("claim_cells", "claim_used"))}
+        cum = {
+            name: f"sum(({flag})::INTEGER) OVER w" + minus.format(flag)
+            for name, flag in (
+                ("labels_5_min", "five_c"),
+                ("labels_5_max", "five_p"),
+                ("labelled_min", "lab_c"),
+                ("labelled_max", "lab_p"),
+                ("editions_5_unknown", "five_p AND NOT five_c"),
+                ("editions_unknown", "ambiguous"),
+                ("claim_cells", "claim_used"),
+            )
+        }
         cmp = "<=" if through_current else "<"
         try:
             frame = p.df(f"""
@@ -935,17 +1060,27 @@ def ten_eligibility(
         frame = _ten_count_claims(p, frame, through_current)
         frame["six_5"] = _rule(frame["labels_5_min"], frame["labels_5_max"])
         frame["six_labelled"] = _rule(frame["labelled_min"], frame["labelled_max"])
-        for column in ("labels_5_min", "labels_5_max", "labelled_min", "labelled_max",
-                       "editions_5_unknown", "editions_unknown"):
+        for column in (
+            "labels_5_min",
+            "labels_5_max",
+            "labelled_min",
+            "labelled_max",
+            "editions_5_unknown",
+            "editions_unknown",
+        ):
             frame[column] = frame[column].astype("int64")
         frame.attrs["through_current"] = through_current
         return p.finish(frame)
 
 
 def _rule(low: pd.Series, high: pd.Series) -> pd.Series:
-    return pd.Series(["yes" if lo >= TEN_RULE_COUNT else "no" if hi < TEN_RULE_COUNT
-                      else "unknown" for lo, hi in zip(low, high, strict=True)],
-                     index=low.index)
+    return pd.Series(
+        [
+            "yes" if lo >= TEN_RULE_COUNT else "no" if hi < TEN_RULE_COUNT else "unknown"
+            for lo, hi in zip(low, high, strict=True)
+        ],
+        index=low.index,
+    )
 
 
 def _ten_count_claims(p: _Prepared, frame: pd.DataFrame, through_current: bool) -> pd.DataFrame:
@@ -957,8 +1092,11 @@ def _ten_count_claims(p: _Prepared, frame: pd.DataFrame, through_current: bool) 
     counts = p.claim_counts
     if counts.empty or frame.empty:
         return frame
-    grid = p.df("SELECT code, edition, mask, lab_c, lab_p, five_c, five_p FROM flags "
-                "WHERE code IN (SELECT unnest(?::VARCHAR[]))", [sorted(set(counts["code"]))])
+    grid = p.df(
+        "SELECT code, edition, mask, lab_c, lab_p, five_c, five_p FROM flags "
+        "WHERE code IN (SELECT unnest(?::VARCHAR[]))",
+        [sorted(set(counts["code"]))],
+    )
     counts = counts.sort_values("up_to").drop_duplicates(["code", "level"], keep="last")
     for fact in counts.itertuples():
         mine = grid[grid["code"] == fact.code]
@@ -970,22 +1108,30 @@ def _ten_count_claims(p: _Prepared, frame: pd.DataFrame, through_current: bool) 
         for i in frame.index[frame["code"] == fact.code]:
             edition = frame.at[i, "edition"]
             window = mine["edition"] <= edition if through_current else mine["edition"] < edition
-            before = (frame.at[i, "labels_5_min"], frame.at[i, "labels_5_max"],
-                      frame.at[i, "labelled_min"])
+            before = (
+                frame.at[i, "labels_5_min"],
+                frame.at[i, "labels_5_max"],
+                frame.at[i, "labelled_min"],
+            )
             contains = not (upto & ~window).any()
             if contains:
                 after = window & ~upto
-                lab_min = max(int((mine["lab_c"] & upto).sum()), fact.count) + \
-                    int((mine["lab_c"] & after).sum())
+                lab_min = max(int((mine["lab_c"] & upto).sum()), fact.count) + int(
+                    (mine["lab_c"] & after).sum()
+                )
                 if fact.level == 5:
-                    five = (fact.count + int((mine["five_c"] & after).sum()),
-                            fact.count + int((mine["five_p"] & after).sum()))
+                    five = (
+                        fact.count + int((mine["five_c"] & after).sum()),
+                        fact.count + int((mine["five_p"] & after).sum()),
+                    )
             else:
                 rest = upto & ~window
                 lab_min = max(before[2], fact.count - int((mine["lab_p"] & rest).sum()))
                 if fact.level == 5:
-                    five = (max(before[0], fact.count - int((mine["five_p"] & rest).sum())),
-                            min(before[1], fact.count - int((mine["five_c"] & rest).sum())))
+                    five = (
+                        max(before[0], fact.count - int((mine["five_p"] & rest).sum())),
+                        min(before[1], fact.count - int((mine["five_c"] & rest).sum())),
+                    )
             now = (*(five if fact.level == 5 else before[:2]), max(before[2], lab_min))
             if now != before:
                 frame.loc[i, ["labels_5_min", "labels_5_max", "labelled_min"]] = list(now)
@@ -993,7 +1139,8 @@ def _ten_count_claims(p: _Prepared, frame: pd.DataFrame, through_current: bool) 
                 note = f"{fact.count} × {_levels_text([fact.level])} up to {fact.up_to}"
                 note += f" (claim row {fact.claim_row})" if fact.claim_row else ""
                 frame.at[i, "count_claims"] = "; ".join(
-                    filter(None, [frame.at[i, "count_claims"], note]))
+                    filter(None, [frame.at[i, "count_claims"], note])
+                )
     return frame
 
 
@@ -1007,8 +1154,7 @@ def ten_check(
 ) -> pd.DataFrame:
     """Each laureate of an edition's TEN list we hold (resolved or set aside): what the data
     can confirm and what they cannot, under both readings of the rule."""
-    eligibility = ten_eligibility(con, [edition], through_current, coverage, claims,
-                                  ten_published)
+    eligibility = ten_eligibility(con, [edition], through_current, coverage, claims, ten_published)
     laureates = eligibility[eligibility["ten"].fillna(False).astype(bool)].copy()
     rows = []
     for r in laureates.itertuples():
@@ -1017,13 +1163,26 @@ def ten_check(
         five = f"{r.labels_5_min} label(s) at 5 @ {window}"
         five += f" (known: {r.editions_5})" if pd.notna(r.editions_5) else " (none known)"
         lab = f"labelled in {r.labelled_min} edition(s) {window}"
-        lab += (f" (known: {r.editions_labelled})" if pd.notna(r.editions_labelled)
-                else " (none known)")
+        lab += (
+            f" (known: {r.editions_labelled})" if pd.notna(r.editions_labelled) else " (none known)"
+        )
         for rule, status, held, low, high, open_editions in (
-            ("six 5 @ labels", r.six_5, five, r.labels_5_min, r.labels_5_max,
-             f"{r.editions_5_unknown} edition(s) {window} may be 5 @"),
-            ("six labelled editions", r.six_labelled, lab, r.labelled_min, r.labelled_max,
-             f"{r.editions_unknown} edition(s) {window} may be labelled"),
+            (
+                "six 5 @ labels",
+                r.six_5,
+                five,
+                r.labels_5_min,
+                r.labels_5_max,
+                f"{r.editions_5_unknown} edition(s) {window} may be 5 @",
+            ),
+            (
+                "six labelled editions",
+                r.six_labelled,
+                lab,
+                r.labelled_min,
+                r.labelled_max,
+                f"{r.editions_unknown} edition(s) {window} may be labelled",
+            ),
         ):
             if status == "yes":
                 can.append(f"{rule}: met, {held}")
@@ -1031,44 +1190,96 @@ def ten_check(
                 can.append(f"{rule}: NOT met, at most {high} possible, {held}")
             else:
                 can.append(held)
-                cannot.append(f"{rule}: {low} known, {TEN_RULE_COUNT - low} more needed, "
-                              f"at most {high} possible ({open_editions})")
+                cannot.append(
+                    f"{rule}: {low} known, {TEN_RULE_COUNT - low} more needed, "
+                    f"at most {high} possible ({open_editions})"
+                )
         if r.uses_claims:
-            used = [f"* = narrowed by a claim ({r.editions_by_claims})"] if pd.notna(r.editions_by_claims) \
+            used = (
+                [f"* = narrowed by a claim ({r.editions_by_claims})"]
+                if pd.notna(r.editions_by_claims)
                 else []
+            )
             used += [r.count_claims] if r.count_claims else []
             can.append("with claims: " + "; ".join(used))
-        rows.append({"edition": edition, "code": r.code, "name": r.name, "entity": r.entity,
-                     "resolved": True, "labels_5_min": r.labels_5_min,
-                     "labels_5_max": r.labels_5_max, "labelled_min": r.labelled_min,
-                     "labelled_max": r.labelled_max, "six_5": r.six_5,
-                     "six_labelled": r.six_labelled, "uses_claims": bool(r.uses_claims),
-                     "can_confirm": "; ".join(can), "cannot_confirm": "; ".join(cannot)})
+        rows.append(
+            {
+                "edition": edition,
+                "code": r.code,
+                "name": r.name,
+                "entity": r.entity,
+                "resolved": True,
+                "labels_5_min": r.labels_5_min,
+                "labels_5_max": r.labels_5_max,
+                "labelled_min": r.labelled_min,
+                "labelled_max": r.labelled_max,
+                "six_5": r.six_5,
+                "six_labelled": r.six_labelled,
+                "uses_claims": bool(r.uses_claims),
+                "can_confirm": "; ".join(can),
+                "cannot_confirm": "; ".join(cannot),
+            }
+        )
     for q in con.execute(
         f"""SELECT source_file, source_row, name, reason, candidates FROM quarantine
-            WHERE edition = ? AND {TEN_SQL} ORDER BY source_row""", [edition]
+            WHERE edition = ? AND {TEN_SQL} ORDER BY source_row""",
+        [edition],
     ).fetchall():
         same = con.execute(
             "SELECT edition, arobases FROM quarantine WHERE name = ? AND edition <> ? "
-            "ORDER BY edition", [q[2], edition]).fetchall()
-        hint = ("; rows naming the same, also set aside: " + ", ".join(
-            f"{e} {'?' if a is None else a}@" for e, a in same)) if same else ""
-        rows.append({"edition": edition, "code": None, "name": q[2], "entity": None,
-                     "resolved": False, "labels_5_min": None, "labels_5_max": None,
-                     "labelled_min": None, "labelled_max": None, "six_5": "unknown",
-                     "six_labelled": "unknown", "uses_claims": False,
-                     "can_confirm": f"on the TEN {edition} list ({q[0]} row {q[1]})",
-                     "cannot_confirm": f"which collectivity: {q[3]}"
-                                       f" ({', '.join(q[4] or [])}){hint}"})
-    frame = pd.DataFrame(rows, columns=[
-        "edition", "code", "name", "entity", "resolved", "labels_5_min", "labels_5_max",
-        "labelled_min", "labelled_max", "six_5", "six_labelled", "uses_claims", "can_confirm",
-        "cannot_confirm"])
+            "ORDER BY edition",
+            [q[2], edition],
+        ).fetchall()
+        hint = (
+            (
+                "; rows naming the same, also set aside: "
+                + ", ".join(f"{e} {'?' if a is None else a}@" for e, a in same)
+            )
+            if same
+            else ""
+        )
+        rows.append(
+            {
+                "edition": edition,
+                "code": None,
+                "name": q[2],
+                "entity": None,
+                "resolved": False,
+                "labels_5_min": None,
+                "labels_5_max": None,
+                "labelled_min": None,
+                "labelled_max": None,
+                "six_5": "unknown",
+                "six_labelled": "unknown",
+                "uses_claims": False,
+                "can_confirm": f"on the TEN {edition} list ({q[0]} row {q[1]})",
+                "cannot_confirm": f"which collectivity: {q[3]} ({', '.join(q[4] or [])}){hint}",
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "edition",
+            "code",
+            "name",
+            "entity",
+            "resolved",
+            "labels_5_min",
+            "labels_5_max",
+            "labelled_min",
+            "labelled_max",
+            "six_5",
+            "six_labelled",
+            "uses_claims",
+            "can_confirm",
+            "cannot_confirm",
+        ],
+    )
     for column in ("labels_5_min", "labels_5_max", "labelled_min", "labelled_max"):
         frame[column] = frame[column].astype("Int64")
     cov = coverage_of(eligibility)
     ten_row = cov[(cov["edition"] == edition) & (cov["scope"] == "TEN")]
-    frame.attrs["ten_list"] = (ten_row.iloc[0].to_dict() if len(ten_row) else {})
+    frame.attrs["ten_list"] = ten_row.iloc[0].to_dict() if len(ten_row) else {}
     return _derived(frame, eligibility)
 
 
@@ -1090,18 +1301,26 @@ def ten_summary(
     for edition, group in el.groupby("edition"):
         on = group[group["ten"].fillna(False).astype(bool)]
         off = group[group["ten"].eq(False).fillna(False).astype(bool)]
-        row = {"edition": edition,
-               "ten_published": ten_cov["published"].get(edition),
-               "ten_held": ten_cov["held"].get(edition),
-               "ten_list_complete": bool(ten_cov["complete"].get(edition, False))}
+        row = {
+            "edition": edition,
+            "ten_published": ten_cov["published"].get(edition),
+            "ten_held": ten_cov["held"].get(edition),
+            "ten_list_complete": bool(ten_cov["complete"].get(edition, False)),
+        }
         for rule in ("six_5", "six_labelled"):
             for status in ("yes", "no", "unknown"):
                 row[f"laureates_{rule}_{status}"] = int((on[rule] == status).sum())
             row[f"not_on_list_{rule}_yes"] = int((off[rule] == "yes").sum())
         rows.append(row)
     columns = ["edition", "ten_published", "ten_held", "ten_list_complete"] + [
-        f"{who}_{rule}_{status}" for rule in ("six_5", "six_labelled")
-        for who, status in (("laureates", "yes"), ("laureates", "no"), ("laureates", "unknown"),
-                            ("not_on_list", "yes"))]
+        f"{who}_{rule}_{status}"
+        for rule in ("six_5", "six_labelled")
+        for who, status in (
+            ("laureates", "yes"),
+            ("laureates", "no"),
+            ("laureates", "unknown"),
+            ("not_on_list", "yes"),
+        )
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     return _derived(frame, el, "through_current")

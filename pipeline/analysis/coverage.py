@@ -39,12 +39,24 @@ TEN_SQL = "(lower(distinction) LIKE '%excellence num%')"
 #: Breakdowns of an edition's laureates other than levels (see `exact_breakdowns`).
 BREAKDOWNS = ("kind", "place", "population_class")
 
-SCOPE_NAMES = {"all": "liste entière", "mention": "mention", "1@": "1 @", "2@": "2 @",
-               "3@": "3 @", "4@": "4 @", "5@": "5 @", "TEN": "TEN"}
+SCOPE_NAMES = {
+    "all": "liste entière",
+    "mention": "mention",
+    "1@": "1 @",
+    "2@": "2 @",
+    "3@": "3 @",
+    "4@": "4 @",
+    "5@": "5 @",
+    "TEN": "TEN",
+}
 STATUS_NAMES = {
-    "complete": "complète", "partial": "partielle", "nothing held": "rien de détenu",
-    "no published count": "total non publié", "more held than published": "plus que publié",
-    "held but some rows unidentified": "détenue, lignes non identifiées", "declared": "déclarée",
+    "complete": "complète",
+    "partial": "partielle",
+    "nothing held": "rien de détenu",
+    "no published count": "total non publié",
+    "more held than published": "plus que publié",
+    "held but some rows unidentified": "détenue, lignes non identifiées",
+    "declared": "déclarée",
 }
 
 
@@ -61,15 +73,18 @@ def coverage_model(
     `edition` table (tests).
     """
     if ten_published is None:
-        ten_published = dict(con.execute(
-            "SELECT label_year, n_ten FROM edition WHERE n_ten IS NOT NULL").fetchall())
-    ten_values = ", ".join(f"({int(e)}, {int(n)})" for e, n in ten_published.items()) \
-        or "(NULL, NULL)"
+        ten_published = dict(
+            con.execute("SELECT label_year, n_ten FROM edition WHERE n_ten IS NOT NULL").fetchall()
+        )
+    ten_values = (
+        ", ".join(f"({int(e)}, {int(n)})" for e, n in ten_published.items()) or "(NULL, NULL)"
+    )
     level_selects = "\n            UNION ALL ".join(
         f"SELECT label_year, '{scope}', {column}, {'has_mention_level' if level == 0 else 'true'} "
         f"FROM edition"
-        for scope, level, column in
-        [(s, lv, "n_mention" if lv == 0 else f"n_{lv}") for s, lv in LEVEL_SCOPES.items()]
+        for scope, level, column in [
+            (s, lv, "n_mention" if lv == 0 else f"n_{lv}") for s, lv in LEVEL_SCOPES.items()
+        ]
     )
     frame = con.execute(
         f"""
@@ -90,8 +105,12 @@ def coverage_model(
         ), resolved AS (
             UNPIVOT (
                 SELECT edition, count(*) AS "all",
-                       {", ".join(f'count_if((bits & {1 << (lv + 1)}) <> 0) AS "{scope}"'
-                                  for scope, lv in LEVEL_SCOPES.items())},
+                       {
+            ", ".join(
+                f'count_if((bits & {1 << (lv + 1)}) <> 0) AS "{scope}"'
+                for scope, lv in LEVEL_SCOPES.items()
+            )
+        },
                        count_if(ten) AS "TEN"
                 FROM per_code GROUP BY edition
             ) ON COLUMNS(* EXCLUDE (edition)) INTO NAME scope VALUE n
@@ -129,8 +148,10 @@ def coverage_model(
         """
     ).df()
     frame["status"] = [
-        _coverage_status(p, h, u) for p, h, u in
-        zip(frame["published"], frame["held"], frame["held_unidentified"], strict=True)
+        _coverage_status(p, h, u)
+        for p, h, u in zip(
+            frame["published"], frame["held"], frame["held_unidentified"], strict=True
+        )
     ]
     frame["complete"] = frame["status"] == "complete"
     frame["basis"] = "computed"
@@ -140,8 +161,14 @@ def coverage_model(
     order = {scope: n for n, scope in enumerate(SCOPES)}
     frame = frame.assign(_o=frame["scope"].map(order)).sort_values(["edition", "_o"])
     frame = frame.drop(columns="_o").reset_index(drop=True)
-    for column in ("published", "held_resolved", "held_quarantined", "held",
-                   "held_unidentified", "level_unstated"):
+    for column in (
+        "published",
+        "held_resolved",
+        "held_quarantined",
+        "held",
+        "held_unidentified",
+        "level_unstated",
+    ):
         frame[column] = frame[column].astype("Int64")
     return frame
 
@@ -163,10 +190,10 @@ def _declare(frame: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
     unknown = set(coverage["scope"]) - set(SCOPES)
     if unknown:
         raise ValueError(f"coverage scopes {sorted(unknown)} not in {SCOPES}")
-    declared = coverage[["edition", "scope", "complete"]].astype(
-        {"edition": int, "complete": bool})
-    merged = frame.merge(declared, on=["edition", "scope"], how="outer",
-                         suffixes=("", "_declared"), indicator=True)
+    declared = coverage[["edition", "scope", "complete"]].astype({"edition": int, "complete": bool})
+    merged = frame.merge(
+        declared, on=["edition", "scope"], how="outer", suffixes=("", "_declared"), indicator=True
+    )
     given = merged["_merge"] != "left_only"
     merged.loc[given, "complete"] = merged.loc[given, "complete_declared"]
     merged.loc[given, "basis"] = "declared"
@@ -181,8 +208,12 @@ def _levels_from_whole_list(frame: pd.DataFrame) -> pd.DataFrame:
     the edition states its level."""
     whole = frame[(frame["scope"] == "all") & frame["complete"]]
     known = set(whole.loc[whole["level_unstated"] == 0, "edition"])
-    derive = (frame["scope"].isin(list(LEVEL_SCOPES)) & frame["edition"].isin(known)
-              & (frame["status"] == "no published count") & (frame["basis"] == "computed"))
+    derive = (
+        frame["scope"].isin(list(LEVEL_SCOPES))
+        & frame["edition"].isin(known)
+        & (frame["status"] == "no published count")
+        & (frame["basis"] == "computed")
+    )
     frame.loc[derive, ["status", "complete", "basis"]] = ["complete", True, "whole list"]
     return frame
 
@@ -226,15 +257,19 @@ def exact_breakdowns(con: duckdb.DuckDBPyConnection, cov: pd.DataFrame) -> pd.Da
         FROM edition e LEFT JOIN held h ON h.edition = e.label_year
         LEFT JOIN set_aside q ON q.edition = e.label_year
         ORDER BY 1
-        """).df()
+        """
+    ).df()
     complete = facts["edition"].isin(set(complete_editions(cov)))
-    return pd.DataFrame({
-        "edition": facts["edition"],
-        "kind": complete & (facts["quarantined"] == 0) & (facts["kind_unstated"] == 0),
-        "place": complete & (facts["quarantined_french"] == 0) & (facts["unplaced"] == 0),
-        "population_class": complete & (facts["quarantined_french"] == 0)
-        & (facts["population_unknown"] == 0),
-    })
+    return pd.DataFrame(
+        {
+            "edition": facts["edition"],
+            "kind": complete & (facts["quarantined"] == 0) & (facts["kind_unstated"] == 0),
+            "place": complete & (facts["quarantined_french"] == 0) & (facts["unplaced"] == 0),
+            "population_class": complete
+            & (facts["quarantined_french"] == 0)
+            & (facts["population_unknown"] == 0),
+        }
+    )
 
 
 def complete_editions(cov: pd.DataFrame) -> list[int]:
@@ -248,8 +283,10 @@ def held_sentence(row: Mapping) -> str:
     (9,1 %)", or without a published total "20 collectivités détenues (total non publié)"."""
     held = format_fr(row.get("held", 0) if row else 0)
     if row and pd.notna(row.get("published")):
-        return (f"{held} collectivités détenues sur {format_fr(row['published'])} publiées "
-                f"({format_percent_fr(row['share_pct'])})")
+        return (
+            f"{held} collectivités détenues sur {format_fr(row['published'])} publiées "
+            f"({format_percent_fr(row['share_pct'])})"
+        )
     return f"{held} collectivités détenues (total non publié)"
 
 
@@ -257,10 +294,16 @@ def wide(cov: pd.DataFrame) -> pd.DataFrame:
     """One row per edition: the whole list (held, resolved, set aside, published, share), held
     and published per level, then the status; for `palmares check` and the overview."""
     whole = cov[cov["scope"] == "all"].set_index("edition")
-    frame = pd.DataFrame({
-        "held": whole["held"], "resolved": whole["held_resolved"],
-        "quarantined": whole["held_quarantined"], "published": whole["published"],
-        "share_pct": whole["share_pct"], "held_level_unknown": whole["level_unstated"]})
+    frame = pd.DataFrame(
+        {
+            "held": whole["held"],
+            "resolved": whole["held_resolved"],
+            "quarantined": whole["held_quarantined"],
+            "published": whole["published"],
+            "share_pct": whole["share_pct"],
+            "held_level_unknown": whole["level_unstated"],
+        }
+    )
     for scope in ("5@", "4@", "3@", "2@", "1@", "mention"):
         level = cov[cov["scope"] == scope].set_index("edition")
         suffix = scope.rstrip("@")
@@ -277,25 +320,36 @@ def describe_coverage(cov: pd.DataFrame, french: bool = False) -> str:
     editions = sorted(cov["edition"].unique())
     whole = cov[cov["scope"] == "all"]
     complete_all = complete_editions(cov)
-    parts = [f"{len(editions)} {words['editions']} {editions[0]}-{editions[-1]}" if editions else
-             words["no edition"]]
+    parts = [
+        f"{len(editions)} {words['editions']} {editions[0]}-{editions[-1]}"
+        if editions
+        else words["no edition"]
+    ]
     parts.append(f"{words['complete editions']}: {_years(complete_all) or words['none']}")
-    lists = [f"{SCOPE_NAMES[scope] if french else scope} "
-             f"{_years(group.loc[group['complete'], 'edition'])}"
-             for scope, group in cov[cov["scope"] != "all"].groupby("scope", sort=False)
-             if group["complete"].any()]
+    lists = [
+        f"{SCOPE_NAMES[scope] if french else scope} "
+        f"{_years(group.loc[group['complete'], 'edition'])}"
+        for scope, group in cov[cov["scope"] != "all"].groupby("scope", sort=False)
+        if group["complete"].any()
+    ]
     parts.append(f"{words['complete lists']}: {'; '.join(lists) or words['none']}")
     mark = "," if french else "."
-    shares = [f"{int(r.edition)} {format(r.share_pct, 'g').replace('.', mark)} %"
-              for r in whole.itertuples() if not pd.isna(r.share_pct)]
-    parts.append(f"{words['share held of each published total']}: "
-                 f"{', '.join(shares) or words['no total']}")
+    shares = [
+        f"{int(r.edition)} {format(r.share_pct, 'g').replace('.', mark)} %"
+        for r in whole.itertuples()
+        if not pd.isna(r.share_pct)
+    ]
+    parts.append(
+        f"{words['share held of each published total']}: {', '.join(shares) or words['no total']}"
+    )
     return "; ".join(parts)
 
 
 _BASIS_FR = {
-    "editions": "éditions", "no edition": "aucune édition",
-    "complete editions": "éditions complètes", "none": "aucune",
+    "editions": "éditions",
+    "no edition": "aucune édition",
+    "complete editions": "éditions complètes",
+    "none": "aucune",
     "complete lists": "listes complètes",
     "share held of each published total": "part détenue de chaque total publié",
     "no total": "aucun total",
@@ -316,8 +370,11 @@ def synthetic_flag(con: duckdb.DuckDBPyConnection) -> bool:
     refused."""
     synthetic, total = con.execute(
         "SELECT coalesce(count_if(source_file LIKE 'synthetic://%' "
-        "OR source_url LIKE 'synthetic://%'), 0), count(*) FROM laureates").fetchone()
+        "OR source_url LIKE 'synthetic://%'), 0), count(*) FROM laureates"
+    ).fetchone()
     if 0 < synthetic < total:
-        raise ValueError(f"the warehouse mixes {synthetic} synthetic rows with "
-                         f"{total - synthetic} real rows: refusing to compute on it")
+        raise ValueError(
+            f"the warehouse mixes {synthetic} synthetic rows with "
+            f"{total - synthetic} real rows: refusing to compute on it"
+        )
     return total > 0 and synthetic == total

@@ -29,22 +29,40 @@ from pipeline.analysis.coverage import (
 )
 from pipeline.formatting import format_fr, format_percent_fr
 
-SOURCE = ("Sources : palmarès rassemblé par le projet (data/raw/palmares, une source par ligne) ; "
-          "totaux publiés : Villes Internet et presse (editions.csv) ; INSEE, COG {cog}")
+SOURCE = (
+    "Sources : palmarès rassemblé par le projet (data/raw/palmares, une source par ligne) ; "
+    "totaux publiés : Villes Internet et presse (editions.csv) ; INSEE, COG {cog}"
+)
 POPULATION_CLASSES = (  # as the association publishes them, in inhabitants
     (0, 3_000, "moins de 3 000 hab."),
     (3_000, 20_000, "3 000 à 20 000 hab."),
     (20_000, 100_000, "20 000 à 100 000 hab."),
     (100_000, None, "plus de 100 000 hab."),
 )
-LEVEL_NAMES = {5: "5 @", 4: "4 @", 3: "3 @", 2: "2 @", 1: "1 @", 0: "mention", -1: "niveau non publié"}
-KIND_NAMES = {"territoire": "territoires", "ville": "villes", "village": "villages",
-              None: "catégorie non publiée"}
+LEVEL_NAMES = {
+    5: "5 @",
+    4: "4 @",
+    3: "3 @",
+    2: "2 @",
+    1: "1 @",
+    0: "mention",
+    -1: "niveau non publié",
+}
+KIND_NAMES = {
+    "territoire": "territoires",
+    "ville": "villes",
+    "village": "villages",
+    None: "catégorie non publiée",
+}
 ZONE_NAMES = {"metro": "métropole", "drom": "outre-mer (DROM)", "com": "collectivités d'outre-mer"}
 TRANSITION_NAMES = {
-    "entry": "entrées (premier label)", "return": "retours après une interruption",
-    "renewal": "renouvellements au même niveau", "upgrade": "progressions",
-    "downgrade": "reculs", "exit": "sorties", "unknown": "non déterminables (palmarès partiel)",
+    "entry": "entrées (premier label)",
+    "return": "retours après une interruption",
+    "renewal": "renouvellements au même niveau",
+    "upgrade": "progressions",
+    "downgrade": "reculs",
+    "exit": "sorties",
+    "unknown": "non déterminables (palmarès partiel)",
 }
 
 PLACED_LAUREATES_SQL = """
@@ -70,8 +88,10 @@ def previous_edition(con: duckdb.DuckDBPyConnection, edition: int) -> int | None
     """The edition before (2011's is 2009: there was no label 2010)."""
     years = provenance.editions(con)
     if edition not in years:
-        raise UnknownEdition(f"edition {edition} is not in the editions table "
-                             f"({years[0]}-{years[-1]}, without {_missing(years)})")
+        raise UnknownEdition(
+            f"edition {edition} is not in the editions table "
+            f"({years[0]}-{years[-1]}, without {_missing(years)})"
+        )
     position = years.index(edition)
     return years[position - 1] if position else None
 
@@ -89,8 +109,9 @@ def placed_laureates(con: duckdb.DuckDBPyConnection, edition: int) -> pd.DataFra
     return rows.drop_duplicates("code").reset_index(drop=True)
 
 
-def edition_tables(con: duckdb.DuckDBPyConnection, edition: int,
-                   coverage: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def edition_tables(
+    con: duckdb.DuckDBPyConnection, edition: int, coverage: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
     """Every table of the edition's statistics, in the order the pack presents them.
 
     `coverage` (columns `edition, scope, complete`) may declare lists complete, as in
@@ -99,8 +120,10 @@ def edition_tables(con: duckdb.DuckDBPyConnection, edition: int,
     previous = previous_edition(con, edition)
     cov = coverage_model(con, coverage)
     cog = provenance.cog_vintage(con)
-    now, before = placed_laureates(con, edition), (
-        placed_laureates(con, previous) if previous else placed_laureates(con, -1))
+    now, before = (
+        placed_laureates(con, edition),
+        (placed_laureates(con, previous) if previous else placed_laureates(con, -1)),
+    )
     exact = exact_breakdowns(con, cov).set_index("edition")
     source = (SYNTHETIC_WARNING if synthetic_flag(con) else "") + SOURCE.format(cog=cog)
     context = _Context(edition, previous, cov, exact, source, cog)
@@ -122,9 +145,22 @@ def edition_tables(con: duckdb.DuckDBPyConnection, edition: int,
 class _Context:
     """What every table of one edition needs: the editions compared, coverage and credits."""
 
-    def __init__(self, edition: int, previous: int | None, cov: pd.DataFrame,
-                 exact: pd.DataFrame, source: str, cog: str):
-        self.edition, self.previous, self.cov, self.source, self.cog = edition, previous, cov, source, cog
+    def __init__(
+        self,
+        edition: int,
+        previous: int | None,
+        cov: pd.DataFrame,
+        exact: pd.DataFrame,
+        source: str,
+        cog: str,
+    ):
+        self.edition, self.previous, self.cov, self.source, self.cog = (
+            edition,
+            previous,
+            cov,
+            source,
+            cog,
+        )
         self.exact = exact
 
     def scope(self, edition: int | None, scope: str) -> dict:
@@ -133,8 +169,10 @@ class _Context:
     def comparable(self, breakdown: str) -> bool:
         """Whether the edition's and the previous edition's counts by `breakdown` (see
         `analysis.coverage.BREAKDOWNS`) are both exact, so that their change can be given."""
-        return all(year in self.exact.index and bool(self.exact.at[year, breakdown])
-                   for year in (self.edition, self.previous))
+        return all(
+            year in self.exact.index and bool(self.exact.at[year, breakdown])
+            for year in (self.edition, self.previous)
+        )
 
     def coverage_note(self, scope: str = "all") -> str:
         """One sentence on what the counts rest on, for both editions compared."""
@@ -144,21 +182,33 @@ class _Context:
                 continue
             row = self.scope(year, scope)
             if row.get("complete"):
-                parts.append(f"{year} : liste complète ({_int(row['held'])} sur {_int(row['published'])} publiés)")
+                parts.append(
+                    f"{year} : liste complète ({_int(row['held'])} sur {_int(row['published'])} publiés)"
+                )
             elif row and pd.notna(row.get("published")):
-                parts.append(f"{year} : liste partielle, {_int(row['held'])} collectivités détenues sur "
-                             f"{_int(row['published'])} publiées ({_pct(row['share_pct'])}) : "
-                             "les nombres sont des minimums")
+                parts.append(
+                    f"{year} : liste partielle, {_int(row['held'])} collectivités détenues sur "
+                    f"{_int(row['published'])} publiées ({_pct(row['share_pct'])}) : "
+                    "les nombres sont des minimums"
+                )
             else:
                 held = _int(row.get("held", 0)) if row else "0"
-                parts.append(f"{year} : total publié inconnu, {held} collectivités détenues : "
-                             "les nombres sont des minimums")
+                parts.append(
+                    f"{year} : total publié inconnu, {held} collectivités détenues : "
+                    "les nombres sont des minimums"
+                )
         return "Couverture — " + " ; ".join(parts) + "."
 
     def finish(self, frame: pd.DataFrame, title: str, headers: dict, note: str) -> pd.DataFrame:
         frame = frame.reset_index(drop=True)
-        frame.attrs.update(title=title, headers=headers, note=note, source=self.source,
-                           edition=self.edition, previous=self.previous)
+        frame.attrs.update(
+            title=title,
+            headers=headers,
+            note=note,
+            source=self.source,
+            edition=self.edition,
+            previous=self.previous,
+        )
         return frame
 
 
@@ -176,72 +226,151 @@ def _change(now, before, comparable: bool):
 
 def levels_table(con: duckdb.DuckDBPyConnection, ctx: _Context) -> pd.DataFrame:
     """Per level: collectivities held and the published count; complete when they agree."""
-    has_mention = con.execute("SELECT has_mention_level FROM edition WHERE label_year = ?",
-                              [ctx.edition]).fetchone()[0]
+    has_mention = con.execute(
+        "SELECT has_mention_level FROM edition WHERE label_year = ?", [ctx.edition]
+    ).fetchone()[0]
     rows = []
-    for scope, level in [(f"{lv}@", lv) for lv in (5, 4, 3, 2, 1)] + ([("mention", 0)] if has_mention else []):
+    for scope, level in [(f"{lv}@", lv) for lv in (5, 4, 3, 2, 1)] + (
+        [("mention", 0)] if has_mention else []
+    ):
         now, before = ctx.scope(ctx.edition, scope), ctx.scope(ctx.previous, scope)
         complete, complete_before = bool(now.get("complete")), bool(before.get("complete"))
-        count, count_before = now.get("held", 0), before.get("held", pd.NA) if ctx.previous else pd.NA
-        rows.append({
-            "level": level, "count": count, "level_name": LEVEL_NAMES[level],
-            "published": now.get("published", pd.NA),
-            "status": ("complet" if complete and pd.notna(now.get("published"))
-                       else "complet (liste entière détenue)" if complete else "partiel (minimum)"),
-            "previous_count": count_before, "previous_published": before.get("published", pd.NA),
-            "change": _change(count, count_before, complete and complete_before),
-        })
-    unstated = con.execute("SELECT count(DISTINCT code) FROM laureates WHERE edition = ? AND arobases IS NULL",
-                           [ctx.edition]).fetchone()[0]
+        count, count_before = (
+            now.get("held", 0),
+            before.get("held", pd.NA) if ctx.previous else pd.NA,
+        )
+        rows.append(
+            {
+                "level": level,
+                "count": count,
+                "level_name": LEVEL_NAMES[level],
+                "published": now.get("published", pd.NA),
+                "status": (
+                    "complet"
+                    if complete and pd.notna(now.get("published"))
+                    else "complet (liste entière détenue)"
+                    if complete
+                    else "partiel (minimum)"
+                ),
+                "previous_count": count_before,
+                "previous_published": before.get("published", pd.NA),
+                "change": _change(count, count_before, complete and complete_before),
+            }
+        )
+    unstated = con.execute(
+        "SELECT count(DISTINCT code) FROM laureates WHERE edition = ? AND arobases IS NULL",
+        [ctx.edition],
+    ).fetchone()[0]
     if unstated:
-        rows.append({"level": -1, "count": unstated, "level_name": LEVEL_NAMES[-1],
-                     "published": pd.NA, "status": "niveau non publié par la source",
-                     "previous_count": pd.NA, "previous_published": pd.NA, "change": pd.NA})
+        rows.append(
+            {
+                "level": -1,
+                "count": unstated,
+                "level_name": LEVEL_NAMES[-1],
+                "published": pd.NA,
+                "status": "niveau non publié par la source",
+                "previous_count": pd.NA,
+                "previous_published": pd.NA,
+                "change": pd.NA,
+            }
+        )
     total_now, total_before = ctx.scope(ctx.edition, "all"), ctx.scope(ctx.previous, "all")
     frame = pd.DataFrame(rows)
     for column in ("count", "published", "previous_count", "previous_published", "change"):
         frame[column] = frame[column].astype("Int64")
-    known = [f"{r.level_name} ({r.count}" + (f" sur {r.published})" if pd.notna(r.published) else ")")
-             for r in frame.itertuples() if r.status.startswith("complet")]
-    unknown = [r.level_name for r in frame.itertuples()
-               if not r.status.startswith("complet") and r.level >= 0]
-    note = (f"Total publié {ctx.edition} : {_int(total_now.get('published'))} ; détenus : "
-            f"{_int(total_now.get('held'))}. Comptes complets : "
-            f"{', '.join(known) or 'aucun'}. Comptes que le palmarès rassemblé ne permet pas "
-            f"d'établir (minimums) : {', '.join(unknown) or 'aucun'}."
-            + (f" Édition précédente : {ctx.previous} (total publié "
-               f"{_int(total_before.get('published'))})." if ctx.previous else ""))
-    return ctx.finish(frame, f"Lauréats par niveau, édition {ctx.edition}", {
-        "level": "Niveau (0 = mention)", "count": "Collectivités", "level_name": "Niveau",
-        "published": "Total publié", "status": "Statut", "previous_count": f"Collectivités {ctx.previous}",
-        "previous_published": f"Total publié {ctx.previous}", "change": "Évolution",
-    }, note)
+    known = [
+        f"{r.level_name} ({r.count}" + (f" sur {r.published})" if pd.notna(r.published) else ")")
+        for r in frame.itertuples()
+        if r.status.startswith("complet")
+    ]
+    unknown = [
+        r.level_name
+        for r in frame.itertuples()
+        if not r.status.startswith("complet") and r.level >= 0
+    ]
+    note = (
+        f"Total publié {ctx.edition} : {_int(total_now.get('published'))} ; détenus : "
+        f"{_int(total_now.get('held'))}. Comptes complets : "
+        f"{', '.join(known) or 'aucun'}. Comptes que le palmarès rassemblé ne permet pas "
+        f"d'établir (minimums) : {', '.join(unknown) or 'aucun'}."
+        + (
+            f" Édition précédente : {ctx.previous} (total publié "
+            f"{_int(total_before.get('published'))})."
+            if ctx.previous
+            else ""
+        )
+    )
+    return ctx.finish(
+        frame,
+        f"Lauréats par niveau, édition {ctx.edition}",
+        {
+            "level": "Niveau (0 = mention)",
+            "count": "Collectivités",
+            "level_name": "Niveau",
+            "published": "Total publié",
+            "status": "Statut",
+            "previous_count": f"Collectivités {ctx.previous}",
+            "previous_published": f"Total publié {ctx.previous}",
+            "change": "Évolution",
+        },
+        note,
+    )
 
 
 def kinds_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     """Territoires, villes and villages as the sources name them (never inferred)."""
-    published = dict(zip(["territoire", "ville", "village"], con.execute(
-        "SELECT n_territoires, n_villes, n_villages FROM edition WHERE label_year = ?",
-        [ctx.edition]).fetchone(), strict=True))
+    published = dict(
+        zip(
+            ["territoire", "ville", "village"],
+            con.execute(
+                "SELECT n_territoires, n_villes, n_villages FROM edition WHERE label_year = ?",
+                [ctx.edition],
+            ).fetchone(),
+            strict=True,
+        )
+    )
     complete = ctx.comparable("kind")
     rows = []
     for kind, name in KIND_NAMES.items():
         count = int(now["kind"].isna().sum() if kind is None else (now["kind"] == kind).sum())
-        count_before = int(before["kind"].isna().sum() if kind is None else (before["kind"] == kind).sum())
-        rows.append({"kind": kind or "unknown", "kind_name": name, "count": count,
-                     "published": published.get(kind), "previous_count": count_before,
-                     "change": _change(count, count_before, complete and kind is not None)})
+        count_before = int(
+            before["kind"].isna().sum() if kind is None else (before["kind"] == kind).sum()
+        )
+        rows.append(
+            {
+                "kind": kind or "unknown",
+                "kind_name": name,
+                "count": count,
+                "published": published.get(kind),
+                "previous_count": count_before,
+                "change": _change(count, count_before, complete and kind is not None),
+            }
+        )
     frame = pd.DataFrame(rows)
     for column in ("published", "change"):
         frame[column] = frame[column].astype("Int64")
-    note = ("La catégorie est celle que publie la source de chaque ligne ; elle n'est jamais "
-            "déduite. " + ctx.coverage_note())
-    return ctx.finish(frame, f"Lauréats par catégorie, édition {ctx.edition}", {
-        "kind": "Code", "kind_name": "Catégorie", "count": "Collectivités", "published": "Total publié",
-        "previous_count": f"Collectivités {ctx.previous}", "change": "Évolution"}, note)
+    note = (
+        "La catégorie est celle que publie la source de chaque ligne ; elle n'est jamais "
+        "déduite. " + ctx.coverage_note()
+    )
+    return ctx.finish(
+        frame,
+        f"Lauréats par catégorie, édition {ctx.edition}",
+        {
+            "kind": "Code",
+            "kind_name": "Catégorie",
+            "count": "Collectivités",
+            "published": "Total publié",
+            "previous_count": f"Collectivités {ctx.previous}",
+            "change": "Évolution",
+        },
+        note,
+    )
 
 
-def place_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame, level: str) -> pd.DataFrame:
+def place_table(
+    con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame, level: str
+) -> pd.DataFrame:
     """Laureates per région or département (all of them, zero included), DROM after metropolitan
     France; EPCI are placed where most of their population lives."""
     if level == "region":
@@ -253,27 +382,46 @@ def place_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame, lev
     counts = now.groupby(key).size().rename("laureates")
     fives = now[now["arobases"] == 5].groupby(key).size().rename("laureates_5")
     counts_before = before.groupby(key).size().rename("previous_laureates")
-    frame = (units.set_index("code").join([counts, fives, counts_before]).fillna(
-        {"laureates": 0, "laureates_5": 0, "previous_laureates": 0}).reset_index())
+    frame = (
+        units.set_index("code")
+        .join([counts, fives, counts_before])
+        .fillna({"laureates": 0, "laureates_5": 0, "previous_laureates": 0})
+        .reset_index()
+    )
     order = {zone: position for position, zone in enumerate(ZONE_NAMES)}
     frame = frame.assign(_zone=frame["zone"].map(order)).sort_values(["_zone", "code"])
     frame["zone"] = frame["zone"].map(ZONE_NAMES)
     comparable = ctx.comparable("place")
-    frame["change"] = [_change(a, b, comparable) for a, b in
-                       zip(frame["laureates"], frame["previous_laureates"], strict=True)]
+    frame["change"] = [
+        _change(a, b, comparable)
+        for a, b in zip(frame["laureates"], frame["previous_laureates"], strict=True)
+    ]
     for column in ("laureates", "laureates_5", "previous_laureates", "change"):
         frame[column] = frame[column].astype("Int64")
-    frame = frame[["code", "name", "zone", "laureates", "laureates_5", "previous_laureates", "change"]]
+    frame = frame[
+        ["code", "name", "zone", "laureates", "laureates_5", "previous_laureates", "change"]
+    ]
     what = "région" if level == "region" else "département"
     where = "la région" if level == "region" else "le département"
-    note = (f"Les intercommunalités sont comptées dans {where} où vit la plus grande part de leur "
-            "population ; "
-            "l'outre-mer est présenté à part, après la métropole. "
-            + ctx.coverage_note())
-    return ctx.finish(frame, f"Lauréats par {what}, édition {ctx.edition}", {
-        "code": "Code", "name": what.capitalize(), "zone": "Zone", "laureates": "Collectivités",
-        "laureates_5": "dont 5 @", "previous_laureates": f"Collectivités {ctx.previous}",
-        "change": "Évolution"}, note)
+    note = (
+        f"Les intercommunalités sont comptées dans {where} où vit la plus grande part de leur "
+        "population ; "
+        "l'outre-mer est présenté à part, après la métropole. " + ctx.coverage_note()
+    )
+    return ctx.finish(
+        frame,
+        f"Lauréats par {what}, édition {ctx.edition}",
+        {
+            "code": "Code",
+            "name": what.capitalize(),
+            "zone": "Zone",
+            "laureates": "Collectivités",
+            "laureates_5": "dont 5 @",
+            "previous_laureates": f"Collectivités {ctx.previous}",
+            "change": "Évolution",
+        },
+        note,
+    )
 
 
 def population_class(population) -> str | None:
@@ -285,13 +433,18 @@ def population_class(population) -> str | None:
     return None
 
 
-def population_classes_table(ctx: _Context, now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+def population_classes_table(
+    ctx: _Context, now: pd.DataFrame, before: pd.DataFrame
+) -> pd.DataFrame:
     """Labelled communes by population class, metropolitan France and DROM apart; EPCI apart."""
+
     def counts(frame: pd.DataFrame) -> pd.Series:
         communes = frame[frame["entity"] == "commune"]
         classes = communes["commune_population"].map(population_class).fillna("population inconnue")
         zone = communes["zone"].map(ZONE_NAMES)
-        result = pd.concat([zone.rename("zone"), classes.rename("population_class")], axis=1).value_counts()
+        result = pd.concat(
+            [zone.rename("zone"), classes.rename("population_class")], axis=1
+        ).value_counts()
         epci = frame[frame["entity"] == "epci"]
         result.loc[("toutes zones", "intercommunalités")] = len(epci)
         return result
@@ -304,17 +457,36 @@ def population_classes_table(ctx: _Context, now: pd.DataFrame, before: pd.DataFr
     frame = pd.DataFrame(rows, columns=["zone", "population_class"])
     frame["count"] = [int(now_counts.get(r, 0)) for r in rows]
     frame["previous_count"] = [int(before_counts.get(r, 0)) for r in rows]
-    frame["change"] = [_change(a, b, comparable) for a, b in
-                       zip(frame["count"], frame["previous_count"], strict=True)]
+    frame["change"] = [
+        _change(a, b, comparable)
+        for a, b in zip(frame["count"], frame["previous_count"], strict=True)
+    ]
     frame["change"] = frame["change"].astype("Int64")
-    shown = (frame["count"] > 0) | (frame["previous_count"] > 0) | (
-        (frame["zone"] != ZONE_NAMES["com"]) & (frame["population_class"] != "population inconnue"))
+    shown = (
+        (frame["count"] > 0)
+        | (frame["previous_count"] > 0)
+        | (
+            (frame["zone"] != ZONE_NAMES["com"])
+            & (frame["population_class"] != "population inconnue")
+        )
+    )
     frame = frame[shown]
-    note = (f"Population municipale du référentiel (COG {ctx.cog}), pas celle de l'année de "
-            "l'édition. " + ctx.coverage_note())
-    return ctx.finish(frame, f"Communes labellisées par taille, édition {ctx.edition}", {
-        "zone": "Zone", "population_class": "Taille", "count": "Collectivités",
-        "previous_count": f"Collectivités {ctx.previous}", "change": "Évolution"}, note)
+    note = (
+        f"Population municipale du référentiel (COG {ctx.cog}), pas celle de l'année de "
+        "l'édition. " + ctx.coverage_note()
+    )
+    return ctx.finish(
+        frame,
+        f"Communes labellisées par taille, édition {ctx.edition}",
+        {
+            "zone": "Zone",
+            "population_class": "Taille",
+            "count": "Collectivités",
+            "previous_count": f"Collectivités {ctx.previous}",
+            "change": "Évolution",
+        },
+        note,
+    )
 
 
 def transitions_table(con, ctx: _Context, coverage: pd.DataFrame | None) -> pd.DataFrame:
@@ -323,67 +495,123 @@ def transitions_table(con, ctx: _Context, coverage: pd.DataFrame | None) -> pd.D
     rows = continuity.transitions(con, coverage)
     pair = rows[rows["to_edition"] == ctx.edition]
     counts = pair["transition"].value_counts()
-    frame = pd.DataFrame({"transition": list(TRANSITION_NAMES),
-                          "transition_name": list(TRANSITION_NAMES.values())})
+    frame = pd.DataFrame(
+        {"transition": list(TRANSITION_NAMES), "transition_name": list(TRANSITION_NAMES.values())}
+    )
     frame["count"] = [int(counts.get(t, 0)) for t in frame["transition"]]
-    frame["collectivities"] = [", ".join(sorted(_names(con, pair[pair["transition"] == t]["code"])))
-                               for t in frame["transition"]]
-    note = (f"Chaque collectivité détenue en {ctx.previous} ou {ctx.edition} est comparée à sa "
-            "participation précédente. Une transition est « non déterminable » quand une des deux "
-            "éditions n'est connue qu'en partie : l'absence d'une ligne n'y prouve pas l'absence du "
-            "label. " + ctx.coverage_note())
-    return ctx.finish(frame, f"Entrées, renouvellements et sorties, {ctx.previous} → {ctx.edition}", {
-        "transition": "Code", "transition_name": "Transition", "count": "Collectivités",
-        "collectivities": "Lesquelles"}, note)
+    frame["collectivities"] = [
+        ", ".join(sorted(_names(con, pair[pair["transition"] == t]["code"])))
+        for t in frame["transition"]
+    ]
+    note = (
+        f"Chaque collectivité détenue en {ctx.previous} ou {ctx.edition} est comparée à sa "
+        "participation précédente. Une transition est « non déterminable » quand une des deux "
+        "éditions n'est connue qu'en partie : l'absence d'une ligne n'y prouve pas l'absence du "
+        "label. " + ctx.coverage_note()
+    )
+    return ctx.finish(
+        frame,
+        f"Entrées, renouvellements et sorties, {ctx.previous} → {ctx.edition}",
+        {
+            "transition": "Code",
+            "transition_name": "Transition",
+            "count": "Collectivités",
+            "collectivities": "Lesquelles",
+        },
+        note,
+    )
 
 
 def _names(con, codes: pd.Series) -> list[str]:
     if codes.empty:
         return []
-    return [name for (name,) in con.execute(
-        """SELECT coalesce(c.name, e.name, x.code) FROM (SELECT unnest(?::VARCHAR[]) AS code) x
+    return [
+        name
+        for (name,) in con.execute(
+            """SELECT coalesce(c.name, e.name, x.code) FROM (SELECT unnest(?::VARCHAR[]) AS code) x
            LEFT JOIN commune c ON c.commune_code = x.code AND c.commune_kind = 'commune'
-           LEFT JOIN epci e ON e.epci_siren = x.code""", [list(codes)]).fetchall()]
+           LEFT JOIN epci e ON e.epci_siren = x.code""",
+            [list(codes)],
+        ).fetchall()
+    ]
 
 
 def ten_table(con, ctx: _Context, coverage: pd.DataFrame | None) -> pd.DataFrame:
     """The TEN distinction: awarded (held vs published) and eligible under both readings."""
     eligibility = continuity.ten_eligibility(con, [ctx.edition], coverage=coverage)
     ten = ctx.scope(ctx.edition, "TEN")
-    rows = [{"measure": "awarded", "measure_name": "TEN décernés (détenus)",
-             "count": ten.get("held", 0), "published": ten.get("published", pd.NA)}]
+    rows = [
+        {
+            "measure": "awarded",
+            "measure_name": "TEN décernés (détenus)",
+            "count": ten.get("held", 0),
+            "published": ten.get("published", pd.NA),
+        }
+    ]
     for rule, name in (("six_5", "six labels à 5 @"), ("six_labelled", "six éditions labellisées")):
-        for status, word in (("yes", "éligibles certains"), ("unknown", "éligibilité non déterminable"),
-                             ("no", "non éligibles certains")):
-            rows.append({"measure": f"{rule}_{status}", "measure_name": f"Lecture « {name} » : {word}",
-                         "count": int((eligibility[rule] == status).sum()), "published": pd.NA})
+        for status, word in (
+            ("yes", "éligibles certains"),
+            ("unknown", "éligibilité non déterminable"),
+            ("no", "non éligibles certains"),
+        ):
+            rows.append(
+                {
+                    "measure": f"{rule}_{status}",
+                    "measure_name": f"Lecture « {name} » : {word}",
+                    "count": int((eligibility[rule] == status).sum()),
+                    "published": pd.NA,
+                }
+            )
     frame = pd.DataFrame(rows)
     frame["count"] = frame["count"].astype("Int64")
     frame["published"] = frame["published"].astype("Int64")
-    note = ("Le label « Territoire d'excellence numérique » (depuis 2021) récompense la continuité ; "
-            "deux lectures de la règle circulent : six labels à 5 @ (l'association) ou six années "
-            "labellisées (la presse). L'éligibilité est évaluée pour les collectivités détenues, "
-            "éditions jusqu'à celle-ci comprise." if ctx.edition >= 2021 else
-            "La distinction TEN n'existe que depuis 2021.")
-    return ctx.finish(frame, f"Territoires d'excellence numérique, édition {ctx.edition}", {
-        "measure": "Code", "measure_name": "Mesure", "count": "Collectivités",
-        "published": "Total publié"}, note)
+    note = (
+        "Le label « Territoire d'excellence numérique » (depuis 2021) récompense la continuité ; "
+        "deux lectures de la règle circulent : six labels à 5 @ (l'association) ou six années "
+        "labellisées (la presse). L'éligibilité est évaluée pour les collectivités détenues, "
+        "éditions jusqu'à celle-ci comprise."
+        if ctx.edition >= 2021
+        else "La distinction TEN n'existe que depuis 2021."
+    )
+    return ctx.finish(
+        frame,
+        f"Territoires d'excellence numérique, édition {ctx.edition}",
+        {
+            "measure": "Code",
+            "measure_name": "Mesure",
+            "count": "Collectivités",
+            "published": "Total publié",
+        },
+        note,
+    )
 
 
 def mentions_table(ctx: _Context, now: pd.DataFrame) -> pd.DataFrame:
     """Thematic mentions and other distinctions of the edition (TEN apart), with their holders."""
     distinction = now["distinction"].fillna("")
-    rows = now[(distinction != "") & ~distinction.str.lower().str.contains("excellence num", regex=False)]
-    frame = (rows.groupby("distinction")["current_name"]
-             .agg(count="size", collectivities=lambda s: ", ".join(sorted(s))).reset_index())
-    note = ("Distinctions citées par les sources des lignes détenues ; une édition partielle peut "
-            "en avoir d'autres.")
-    return ctx.finish(frame, f"Mentions et distinctions, édition {ctx.edition}", {
-        "distinction": "Distinction", "count": "Collectivités", "collectivities": "Lesquelles"}, note)
+    rows = now[
+        (distinction != "") & ~distinction.str.lower().str.contains("excellence num", regex=False)
+    ]
+    frame = (
+        rows.groupby("distinction")["current_name"]
+        .agg(count="size", collectivities=lambda s: ", ".join(sorted(s)))
+        .reset_index()
+    )
+    note = (
+        "Distinctions citées par les sources des lignes détenues ; une édition partielle peut "
+        "en avoir d'autres."
+    )
+    return ctx.finish(
+        frame,
+        f"Mentions et distinctions, édition {ctx.edition}",
+        {"distinction": "Distinction", "count": "Collectivités", "collectivities": "Lesquelles"},
+        note,
+    )
 
 
 def population_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     """Population of labelled communes; communes and population covered by labelled EPCI."""
+
     def measures(frame: pd.DataFrame, edition: int | None) -> dict:
         communes = frame[frame["entity"] == "commune"]
         epci_codes = list(frame.loc[frame["entity"] == "epci", "code"])
@@ -391,17 +619,23 @@ def population_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame
             """SELECT count(DISTINCT m.commune_code), coalesce(sum(c.population), 0)
                FROM epci_member m JOIN commune c USING (commune_code)
                WHERE m.epci_siren IN (SELECT unnest(?::VARCHAR[])) AND c.commune_kind = 'commune'""",
-            [epci_codes]).fetchone()
+            [epci_codes],
+        ).fetchone()
         either = con.execute(
             """SELECT coalesce(sum(population), 0) FROM commune WHERE commune_kind = 'commune' AND (
                    commune_code IN (SELECT unnest(?::VARCHAR[]))
                    OR commune_code IN (SELECT commune_code FROM epci_member
                                        WHERE epci_siren IN (SELECT unnest(?::VARCHAR[]))))""",
-            [list(communes["code"]), epci_codes]).fetchone()[0]
-        return {"labelled_communes": len(communes),
-                "labelled_communes_population": int(communes["commune_population"].fillna(0).sum()),
-                "labelled_epci": len(epci_codes), "epci_member_communes": covered[0],
-                "epci_member_population": int(covered[1]), "population_covered": int(either)}
+            [list(communes["code"]), epci_codes],
+        ).fetchone()[0]
+        return {
+            "labelled_communes": len(communes),
+            "labelled_communes_population": int(communes["commune_population"].fillna(0).sum()),
+            "labelled_epci": len(epci_codes),
+            "epci_member_communes": covered[0],
+            "epci_member_population": int(covered[1]),
+            "population_covered": int(either),
+        }
 
     names = {
         "labelled_communes": "Communes labellisées",
@@ -413,33 +647,75 @@ def population_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame
     }
     now_m, before_m = measures(now, ctx.edition), measures(before, ctx.previous)
     comparable = ctx.comparable("place")
-    frame = pd.DataFrame({"measure": list(names), "measure_name": list(names.values()),
-                          "value": [now_m[m] for m in names],
-                          "previous_value": [before_m[m] for m in names]})
-    frame["change"] = [_change(a, b, comparable) for a, b in
-                       zip(frame["value"], frame["previous_value"], strict=True)]
+    frame = pd.DataFrame(
+        {
+            "measure": list(names),
+            "measure_name": list(names.values()),
+            "value": [now_m[m] for m in names],
+            "previous_value": [before_m[m] for m in names],
+        }
+    )
+    frame["change"] = [
+        _change(a, b, comparable)
+        for a, b in zip(frame["value"], frame["previous_value"], strict=True)
+    ]
     frame["change"] = frame["change"].astype("Int64")
-    note = (f"Populations municipales et intercommunalités du référentiel (COG {ctx.cog}) : les "
-            "périmètres d'aujourd'hui, pas ceux de l'année de l'édition. " + ctx.coverage_note())
-    return ctx.finish(frame, f"Population couverte par le label, édition {ctx.edition}", {
-        "measure": "Code", "measure_name": "Mesure", "value": f"{ctx.edition}",
-        "previous_value": f"{ctx.previous}", "change": "Évolution"}, note)
+    note = (
+        f"Populations municipales et intercommunalités du référentiel (COG {ctx.cog}) : les "
+        "périmètres d'aujourd'hui, pas ceux de l'année de l'édition. " + ctx.coverage_note()
+    )
+    return ctx.finish(
+        frame,
+        f"Population couverte par le label, édition {ctx.edition}",
+        {
+            "measure": "Code",
+            "measure_name": "Mesure",
+            "value": f"{ctx.edition}",
+            "previous_value": f"{ctx.previous}",
+            "change": "Évolution",
+        },
+        note,
+    )
 
 
 def coverage_table(ctx: _Context) -> pd.DataFrame:
     """What we hold of each published count of the edition and the one before."""
     years = [y for y in (ctx.edition, ctx.previous) if y is not None]
     frame = ctx.cov[ctx.cov["edition"].isin(years)][
-        ["edition", "scope", "published", "held_resolved", "held_quarantined", "held", "share_pct", "status"]]
+        [
+            "edition",
+            "scope",
+            "published",
+            "held_resolved",
+            "held_quarantined",
+            "held",
+            "share_pct",
+            "status",
+        ]
+    ]
     frame = frame.sort_values("edition", ascending=False, kind="stable").assign(
         edition=lambda f: f["edition"].astype(str),  # a year, not a number: no separator
         scope=lambda f: f["scope"].map(SCOPE_NAMES),
-        status=lambda f: f["status"].map(STATUS_NAMES))
-    note = ("Une liste est complète quand les lignes détenues (identifiées ou mises de côté avec "
-            "une raison) égalent le total publié, ou, pour un niveau sans total publié, quand "
-            "toute l'édition est détenue et que chaque ligne donne son niveau. Sinon, tout compte "
-            "tiré de l'édition est un minimum.")
-    return ctx.finish(frame, f"Couverture du palmarès, éditions {ctx.edition} et {ctx.previous}", {
-        "edition": "Édition", "scope": "Liste", "published": "Total publié",
-        "held_resolved": "Identifiées", "held_quarantined": "Mises de côté", "held": "Détenues",
-        "share_pct": "Part détenue (%)", "status": "Statut"}, note)
+        status=lambda f: f["status"].map(STATUS_NAMES),
+    )
+    note = (
+        "Une liste est complète quand les lignes détenues (identifiées ou mises de côté avec "
+        "une raison) égalent le total publié, ou, pour un niveau sans total publié, quand "
+        "toute l'édition est détenue et que chaque ligne donne son niveau. Sinon, tout compte "
+        "tiré de l'édition est un minimum."
+    )
+    return ctx.finish(
+        frame,
+        f"Couverture du palmarès, éditions {ctx.edition} et {ctx.previous}",
+        {
+            "edition": "Édition",
+            "scope": "Liste",
+            "published": "Total publié",
+            "held_resolved": "Identifiées",
+            "held_quarantined": "Mises de côté",
+            "held": "Détenues",
+            "share_pct": "Part détenue (%)",
+            "status": "Statut",
+        },
+        note,
+    )

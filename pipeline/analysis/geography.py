@@ -52,9 +52,11 @@ def territory_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     table = table.reindex(columns=list(ZONE_LABELS), fill_value=0)
     table["total"] = table.sum(axis=1)
     order = ["Régions", "Départements", *COMMUNE_KIND_LABELS.values(), *EPCI_KIND_LABELS.values()]
-    table = table.reset_index().set_index("category").loc[
-        [c for c in order if c in set(frame["category"])]
-    ]
+    table = (
+        table.reset_index()
+        .set_index("category")
+        .loc[[c for c in order if c in set(frame["category"])]]
+    )
     return table.reset_index()[["level", "category", *ZONE_LABELS, "total"]]
 
 

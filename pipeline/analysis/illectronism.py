@@ -67,26 +67,37 @@ def figures(
     (the columns `definition_version`, `population_scope` and `unit` then tell them apart).
     """
     indicators = _as_list(indicator)
-    known = [row[0] for row in con.execute(
-        "SELECT DISTINCT indicator FROM illectronism ORDER BY 1").fetchall()]
+    known = [
+        row[0]
+        for row in con.execute("SELECT DISTINCT indicator FROM illectronism ORDER BY 1").fetchall()
+    ]
     unknown = [name for name in indicators if name not in known]
     if unknown:
         hints = sorted({m for name in unknown for m in difflib.get_close_matches(name, known, 5)})
-        raise ValueError(f"no figures for indicator(s) {', '.join(map(repr, unknown))}"
-                         + (f"; did you mean {', '.join(hints)}?" if hints else "")
-                         + " (levels_available(con) lists every indicator)")
+        raise ValueError(
+            f"no figures for indicator(s) {', '.join(map(repr, unknown))}"
+            + (f"; did you mean {', '.join(hints)}?" if hints else "")
+            + " (levels_available(con) lists every indicator)"
+        )
     conditions, parameters = ["indicator IN (SELECT unnest(?))"], [indicators]
-    for column, value in (("definition_version", definition), ("population_scope", scope),
-                          ("geography_level", level), ("year", year)):
+    for column, value in (
+        ("definition_version", definition),
+        ("population_scope", scope),
+        ("geography_level", level),
+        ("year", year),
+    ):
         values = _as_list(value)
         if values is not None:
             conditions.append(f"{column} IN (SELECT unnest(?))")
-            parameters.append([str(v) for v in values] if column != "year"
-                              else [int(v) for v in values])
+            parameters.append(
+                [str(v) for v in values] if column != "year" else [int(v) for v in values]
+            )
     frame = con.execute(
         f"SELECT * FROM illectronism WHERE {' AND '.join(conditions)} "
         "ORDER BY indicator, year, geography_level, geography_code, breakdown, breakdown_value, "
-        "source_file, source_row", parameters).df()
+        "source_file, source_row",
+        parameters,
+    ).df()
     if not allow_mixed:
         _refuse_mixed(frame, indicators)
     return frame
@@ -95,8 +106,10 @@ def figures(
 def _refuse_mixed(frame: pd.DataFrame, indicators: list[str]) -> None:
     mixed = []
     counts = {
-        "definition versions": frame["definition_version"].astype(object).where(
-            frame["definition_version"].notna(), None).value_counts(dropna=False),
+        "definition versions": frame["definition_version"]
+        .astype(object)
+        .where(frame["definition_version"].notna(), None)
+        .value_counts(dropna=False),
         "population scopes": frame["population_scope"].value_counts(),
         "units": frame["unit"].value_counts(),
     }
@@ -104,23 +117,30 @@ def _refuse_mixed(frame: pd.DataFrame, indicators: list[str]) -> None:
         if len(count) > 1:
             described = ", ".join(
                 f"{key if key is not None else 'none'} ({n} rows"
-                + (f": {DEFINITION_LABELS.get(key, key)})" if what == "definition versions"
-                   else ")")
-                for key, n in count.items())
+                + (
+                    f": {DEFINITION_LABELS.get(key, key)})"
+                    if what == "definition versions"
+                    else ")"
+                )
+                for key, n in count.items()
+            )
             mixed.append(f"{len(count)} {what} — {described}")
     if not mixed:
         return
     definition = counts["definition versions"].index[0]
     scope = counts["population scopes"].index[0]
     asked = repr(indicators[0]) if len(indicators) == 1 else repr(indicators)
-    example = (f"figures(con, {asked}"
-               + (f", definition={definition!r}" if definition is not None else "")
-               + f", scope={scope!r})")
+    example = (
+        f"figures(con, {asked}"
+        + (f", definition={definition!r}" if definition is not None else "")
+        + f", scope={scope!r})"
+    )
     raise MixedFiguresError(
         f"the figures asked for mix {'; and '.join(mixed)}. They cannot be put on one axis "
         f"without saying so. Ask for one, e.g. {example}, or pass allow_mixed=True to get "
         "them together (the columns definition_version, population_scope and unit tell them "
-        "apart).")
+        "apart)."
+    )
 
 
 def levels_available(con: duckdb.DuckDBPyConnection, indicator: str | None = None) -> pd.DataFrame:
@@ -139,7 +159,9 @@ def levels_available(con: duckdb.DuckDBPyConnection, indicator: str | None = Non
         GROUP BY ALL
         ORDER BY indicator, geography_level, year, definition_version NULLS FIRST,
                  population_scope, estimation
-        """, parameters).df()
+        """,
+        parameters,
+    ).df()
 
 
 def rows_by_year_level_indicator(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -156,7 +178,8 @@ def rows_by_year_level_indicator(con: duckdb.DuckDBPyConnection) -> pd.DataFrame
         FROM illectronism
         GROUP BY year, geography_level, indicator
         ORDER BY year, geography_level, indicator
-        """).df()
+        """
+    ).df()
 
 
 def codes_not_joined(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -168,7 +191,8 @@ def codes_not_joined(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                value_published, join_method, join_note, source_file, source_row
         FROM illectronism WHERE NOT code_joined
         ORDER BY geography_level, year, geography_name, indicator
-        """).df()
+        """
+    ).df()
 
 
 def territory_changes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -183,7 +207,8 @@ def territory_changes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         GROUP BY geography_level, geography_code, code_vintage, current_code, join_method,
                  join_note
         ORDER BY geography_level, geography_code
-        """).df()
+        """
+    ).df()
 
 
 def second_hand_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -195,7 +220,8 @@ def second_hand_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                value_published, publication, relayed_by, source_url, source_file, source_row
         FROM illectronism WHERE is_second_hand
         ORDER BY source_file, source_row, indicator
-        """).df()
+        """
+    ).df()
 
 
 def second_hand_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -209,4 +235,5 @@ def second_hand_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM illectronism WHERE is_second_hand
         GROUP BY relayed_by
         ORDER BY rows DESC, relayed_by
-        """).df()
+        """
+    ).df()

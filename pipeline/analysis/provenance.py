@@ -16,14 +16,17 @@ def cog_vintage(con: duckdb.DuckDBPyConnection) -> str:
 
 def editions(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Every label year of the `edition` table (no 2010: README, edition keying)."""
-    return [int(year) for (year,) in
-            con.execute("SELECT label_year FROM edition ORDER BY 1").fetchall()]
+    return [
+        int(year) for (year,) in con.execute("SELECT label_year FROM edition ORDER BY 1").fetchall()
+    ]
 
 
 def editions_held(con: duckdb.DuckDBPyConnection) -> list[int]:
     """The label years with at least one resolved laureate in the warehouse."""
-    return [int(year) for (year,) in
-            con.execute("SELECT DISTINCT edition FROM laureates ORDER BY 1").fetchall()]
+    return [
+        int(year)
+        for (year,) in con.execute("SELECT DISTINCT edition FROM laureates ORDER BY 1").fetchall()
+    ]
 
 
 def geometry_credit() -> str:

@@ -56,8 +56,9 @@ def held_mask(levels: Iterable[int]) -> int:
     return bits or LABELLED
 
 
-def fact_constraints(fact, editions: list[int]) -> tuple[list[tuple[int, int]],
-                                                          list[tuple[int, int, int]]]:
+def fact_constraints(
+    fact, editions: list[int]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
     """One structured fact as cell masks [(edition, mask)] and counts [(level, up_to, count)],
     over the label years `editions` (sorted)."""
     years = [int(y) for y in (fact.editions if isinstance(fact.editions, list) else [])]
@@ -70,7 +71,7 @@ def fact_constraints(fact, editions: list[int]) -> tuple[list[tuple[int, int]],
     elif fact.fact == "count_up_to":
         window = [e for e in editions if e <= int(fact.up_to)]
         if fact.consecutive:
-            run = window[-int(fact.count):]
+            run = window[-int(fact.count) :]
             cells += [(y, at_level) for y in run]
             if len(window) > len(run):
                 cells.append((window[-len(run) - 1], ALL_STATES & ~at_level))
@@ -92,8 +93,9 @@ def fact_constraints(fact, editions: list[int]) -> tuple[list[tuple[int, int]],
     return cells, counts
 
 
-def count_window(masks: Mapping[int, int], level: int, up_to: int,
-                 editions: list[int]) -> tuple[int, int]:
+def count_window(
+    masks: Mapping[int, int], level: int, up_to: int, editions: list[int]
+) -> tuple[int, int]:
     """Labels at `level` certain and possible in the editions up to `up_to`, given what the
     data allow in each edition (`masks`; an edition not given allows every state)."""
     bit = level_bit(level)
@@ -114,8 +116,10 @@ def check(facts: Iterable, masks: Mapping[int, int], editions: list[int]) -> tup
     if not verdicts:
         return "not_checkable", "no checkable fact (undated or context only)"
     order = ["contradicted", "consistent", "not_checkable"]
-    return (min((status for status, _ in verdicts), key=order.index),
-            "; ".join(detail for _, detail in verdicts))
+    return (
+        min((status for status, _ in verdicts), key=order.index),
+        "; ".join(detail for _, detail in verdicts),
+    )
 
 
 def _check_fact(fact, masks: Mapping[int, int], editions: list[int]) -> tuple[str, str]:
@@ -130,11 +134,13 @@ def _check_fact(fact, masks: Mapping[int, int], editions: list[int]) -> tuple[st
     wrong = [(e, m) for e, m in cells if not masks.get(e, ALL_STATES) & m]
     if wrong:
         return "contradicted", f"{claimed}; " + ", ".join(
-            f"{e}: {mask_text(masks[e])} held, {mask_text(m)} implied" for e, m in wrong)
+            f"{e}: {mask_text(masks[e])} held, {mask_text(m)} implied" for e, m in wrong
+        )
     agree = [e for e, m in cells if e in masks and not masks[e] & ~m]  # a row held confirms
     if agree:
         return "consistent", f"{claimed}; held " + ", ".join(
-            f"{e}: {mask_text(masks[e])}" for e in agree)
+            f"{e}: {mask_text(masks[e])}" for e in agree
+        )
     return "not_checkable", f"{claimed}; no row held for the editions it speaks of"
 
 
@@ -157,9 +163,11 @@ def describe_fact(fact) -> str:
     years = "/".join(str(y) for y in (fact.editions if isinstance(fact.editions, list) else []))
     return {
         "level_at": lambda: f"{level} in {years}",
-        "count_up_to": lambda: (f"{level} {int(fact.count)} "
-                                f"{'consecutive ' if fact.consecutive else ''}times up to "
-                                f"{int(fact.up_to)}"),
+        "count_up_to": lambda: (
+            f"{level} {int(fact.count)} "
+            f"{'consecutive ' if fact.consecutive else ''}times up to "
+            f"{int(fact.up_to)}"
+        ),
         "labelled_since": lambda: f"{level} for {int(fact.count)} years in {int(fact.up_to)}",
         "first_at_level": lambda: f"first {level} in {years}",
         "first_participation": lambda: f"first label in {years}",

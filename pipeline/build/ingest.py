@@ -30,8 +30,9 @@ def ingest(paths: Paths, files: list[Path], rebuild: Callable[[], None]) -> dict
     what happened to each file: "added", "replaced" or "unchanged"."""
     for file in files:
         read_palmares(file)  # refuse a bad file before touching anything
-    staged = [(file, _entry(f"{IMPORTS}/{file.name}", file, manifest.sha256_file(file)))
-              for file in files]
+    staged = [
+        (file, _entry(f"{IMPORTS}/{file.name}", file, manifest.sha256_file(file))) for file in files
+    ]
     return add_files(paths.raw / "palmares", staged, rebuild)
 
 

@@ -28,7 +28,9 @@ def load(directory: Path) -> list[dict]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(path, "missing: every raw data folder lists its files and their provenance") from None
+        raise InputError(
+            path, "missing: every raw data folder lists its files and their provenance"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(path, f"cannot be read as JSON ({exc})") from None
     files = manifest.get("files") if isinstance(manifest, dict) else None

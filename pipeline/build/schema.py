@@ -20,8 +20,12 @@ SCHEMA_SQL = resources.files("pipeline.build").joinpath("schema.sql").read_text(
 TABLES: tuple[str, ...] = tuple(re.findall(r"^CREATE TABLE (\w+)", SCHEMA_SQL, flags=re.M))
 
 #: Views over the tables, by name: the statement that creates each.
-VIEWS: dict[str, str] = {name: statement for statement, name in re.findall(
-    r"^(CREATE VIEW (\w+) AS\s.*?;)$", SCHEMA_SQL, flags=re.M | re.S)}
+VIEWS: dict[str, str] = {
+    name: statement
+    for statement, name in re.findall(
+        r"^(CREATE VIEW (\w+) AS\s.*?;)$", SCHEMA_SQL, flags=re.M | re.S
+    )
+}
 
 
 @dataclass(frozen=True)

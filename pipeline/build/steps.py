@@ -62,11 +62,15 @@ def git_commit(paths: Paths) -> str:
     try:
         commit = subprocess.run(
             ["git", "-C", str(paths.root), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(paths.root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "inconnu (pas un dépôt git)"
@@ -118,8 +122,11 @@ def input_key(paths: Paths) -> str:
     """Hash of what the warehouse is built from: every raw file and the pipeline's code.
     Hidden files (temporary copies, an ingest's backup) are not inputs."""
     digest = hashlib.sha256(io.code_fingerprint().encode())
-    files = (p for p in paths.raw.rglob("*")
-             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(paths.raw).parts))
+    files = (
+        p
+        for p in paths.raw.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(paths.raw).parts)
+    )
     for path in sorted(files):
         digest.update(str(path.relative_to(paths.raw)).encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -19,12 +19,20 @@ from pipeline.build.warehouse import connect_read_only
 from pipeline.paths import Paths
 
 #: The columns issue #5 promises first, in this order; the bounds and details follow.
-CONTINUITY_COLUMNS = ["code", "name", "editions_labelled", "first_edition", "last_edition",
-                      "longest_streak", "current_streak", "labels_5"]
+CONTINUITY_COLUMNS = [
+    "code",
+    "name",
+    "editions_labelled",
+    "first_edition",
+    "last_edition",
+    "longest_streak",
+    "current_streak",
+    "labels_5",
+]
 
 COMPUTED = {
     "continuity": "one row per collectivity: editions labelled, first/last edition, streaks, "
-                  "5@ labels; empty where coverage cannot tell (see the _min/_max bounds)",
+    "5@ labels; empty where coverage cannot tell (see the _min/_max bounds)",
 }
 
 

@@ -96,8 +96,7 @@ FISHER_JENKS_MAX_VALUES = 600
 
 #: @ levels of the point layer: viridis (colour-blind safe, ordered light → dark), 5 @ darkest;
 #: 0 is the «mention» of the early editions (white). NULL (level not stated): hatched grey.
-LEVEL_COLOURS = {5: "#440154", 4: "#3b528b", 3: "#21918c", 2: "#5ec962", 1: "#fde725",
-                 0: "#ffffff"}
+LEVEL_COLOURS = {5: "#440154", 4: "#3b528b", 3: "#21918c", 2: "#5ec962", 1: "#fde725", 0: "#ffffff"}
 LEVEL_LABELS = {level: f"{level}\u00a0@" for level in range(1, 6)} | {0: "Mention"}
 UNKNOWN_LEVEL_LABEL = "Niveau non précisé"
 UNKNOWN_LEVEL_STYLE = {"facecolor": "#d4d4d4", "hatch": "//////"}
@@ -156,13 +155,18 @@ class Classification:
     def colour(self, values: pd.Series) -> pd.Series:
         """Colour of each value, None for a missing value."""
         classes = self.classes(values)
-        return pd.Series([None if pd.isna(c) else self.colours[c] for c in classes],
-                         index=classes.index, dtype=object)
+        return pd.Series(
+            [None if pd.isna(c) else self.colours[c] for c in classes],
+            index=classes.index,
+            dtype=object,
+        )
 
     def legend(self, missing: bool) -> list[Patch]:
         """Legend handles, lowest class first, then the missing class when asked for."""
-        handles = [Patch(facecolor=colour, edgecolor="#666666", linewidth=0.4, label=label)
-                   for colour, label in zip(self.colours, self.labels)]
+        handles = [
+            Patch(facecolor=colour, edgecolor="#666666", linewidth=0.4, label=label)
+            for colour, label in zip(self.colours, self.labels)
+        ]
         if missing:
             handles.append(missing_patch())
         return handles
@@ -242,8 +246,9 @@ def _formatter(unit: str):
     if unit == "percent":
         return format_percent_fr
     if unit == "arobases":
-        return lambda value, decimals=0: (LEVEL_LABELS[0] if value == 0
-                                          else f"{format_fr(value, decimals)}\u00a0@")
+        return lambda value, decimals=0: (
+            LEVEL_LABELS[0] if value == 0 else f"{format_fr(value, decimals)}\u00a0@"
+        )
     return format_fr
 
 
@@ -264,7 +269,7 @@ def _labels(low: float, upper: np.ndarray, integer: bool, unit: str) -> list[str
         return labels
     edges = [first_low, *upper]
     distinct = sorted(set(edges))
-    for decimals in ((0, 1, 2, 3) if _all_integer(edges) else (1, 2, 3)):
+    for decimals in (0, 1, 2, 3) if _all_integer(edges) else (1, 2, 3):
         texts = [fmt(edge, decimals) for edge in edges]
         if len({fmt(edge, decimals) for edge in distinct}) == len(distinct):
             break
@@ -284,7 +289,7 @@ def _labels(low: float, upper: np.ndarray, integer: bool, unit: str) -> list[str
 
 
 def _zones(frame: gpd.GeoDataFrame) -> pd.Series:
-    """"metro" or the DROM code of each row, from the centre of its bounding box (WGS84)."""
+    """ "metro" or the DROM code of each row, from the centre of its bounding box (WGS84)."""
     bounds = frame.geometry.bounds
     x, y = (bounds["minx"] + bounds["maxx"]) / 2, (bounds["miny"] + bounds["maxy"]) / 2
     zone = pd.Series("metro", index=frame.index, dtype=object)
@@ -354,8 +359,9 @@ def _add_shapes(ax, geometries, label: str, **style) -> None:
         ax.add_collection(collection, autolim=False)
 
 
-def _draw_polygons(ax, shapes: gpd.GeoDataFrame, colours: pd.Series | None, fill: str,
-                   linewidth: float) -> None:
+def _draw_polygons(
+    ax, shapes: gpd.GeoDataFrame, colours: pd.Series | None, fill: str, linewidth: float
+) -> None:
     """Fill each shape with its colour (or `fill` when there are no values), missing hatched.
 
     One collection per colour ("shapes"), the missing ones last ("missing", hatched).
@@ -371,9 +377,15 @@ def _draw_polygons(ax, shapes: gpd.GeoDataFrame, colours: pd.Series | None, fill
         _add_shapes(ax, group.values, "shapes", facecolors=colour, **edges)
     missing = shapes.geometry[filled.isna().to_numpy()]
     if not missing.empty:
-        _add_shapes(ax, missing.values, "missing", facecolors=MISSING_STYLE["facecolor"],
-                    edgecolors=MISSING_STYLE["edgecolor"], linewidths=max(linewidth, 0.2),
-                    hatch=MISSING_STYLE["hatch"])
+        _add_shapes(
+            ax,
+            missing.values,
+            "missing",
+            facecolors=MISSING_STYLE["facecolor"],
+            edgecolors=MISSING_STYLE["edgecolor"],
+            linewidths=max(linewidth, 0.2),
+            hatch=MISSING_STYLE["hatch"],
+        )
 
 
 def _draw_points(ax, points: gpd.GeoDataFrame) -> None:
@@ -394,15 +406,31 @@ def _draw_points(ax, points: gpd.GeoDataFrame) -> None:
         known = own[level.notna()]
         if not known.empty:
             colours = [LEVEL_COLOURS[int(a)] for a in pd.to_numeric(known["arobases"])]
-            ax.scatter(known.geometry.x, known.geometry.y, s=known["_area"], c=colours,
-                       marker=marker, edgecolors=POINT_EDGE, linewidths=0.5, zorder=4,
-                       label=f"points-{entity}")
+            ax.scatter(
+                known.geometry.x,
+                known.geometry.y,
+                s=known["_area"],
+                c=colours,
+                marker=marker,
+                edgecolors=POINT_EDGE,
+                linewidths=0.5,
+                zorder=4,
+                label=f"points-{entity}",
+            )
         unknown = own[level.isna()]
         if not unknown.empty:
-            ax.scatter(unknown.geometry.x, unknown.geometry.y, s=unknown["_area"],
-                       marker=marker, facecolors=UNKNOWN_LEVEL_STYLE["facecolor"],
-                       edgecolors=POINT_EDGE, linewidths=0.5, hatch=UNKNOWN_LEVEL_STYLE["hatch"],
-                       zorder=4, label=f"points-{entity}-unknown")
+            ax.scatter(
+                unknown.geometry.x,
+                unknown.geometry.y,
+                s=unknown["_area"],
+                marker=marker,
+                facecolors=UNKNOWN_LEVEL_STYLE["facecolor"],
+                edgecolors=POINT_EDGE,
+                linewidths=0.5,
+                hatch=UNKNOWN_LEVEL_STYLE["hatch"],
+                zorder=4,
+                label=f"points-{entity}-unknown",
+            )
 
 
 @dataclass
@@ -414,8 +442,9 @@ class _Parts:
     points: dict[str, gpd.GeoDataFrame] | None
 
 
-def _draw_zone(ax, parts: _Parts, zone: str, colours: pd.Series | None, fill: str,
-               bounds=None) -> None:
+def _draw_zone(
+    ax, parts: _Parts, zone: str, colours: pd.Series | None, fill: str, bounds=None
+) -> None:
     """Shapes, borders and points of one zone ("metro" or a DROM code) in `ax`, fitted to the
     zone (or to `bounds`, a zoom)."""
     shapes = parts.shapes[zone]
@@ -425,14 +454,23 @@ def _draw_zone(ax, parts: _Parts, zone: str, colours: pd.Series | None, fill: st
         shapes = shapes.cx[x0:x1, y0:y1]
     _draw_polygons(ax, shapes, colours, fill, _edge_width(len(parts.shapes["metro"])))
     if parts.borders is not None and not parts.borders[zone].empty:
-        _add_shapes(ax, parts.borders[zone].geometry.values, "borders", facecolors="none",
-                    edgecolors=OVERLAY_BORDER["edgecolor"],
-                    linewidths=OVERLAY_BORDER["linewidth"])
+        _add_shapes(
+            ax,
+            parts.borders[zone].geometry.values,
+            "borders",
+            facecolors="none",
+            edgecolors=OVERLAY_BORDER["edgecolor"],
+            linewidths=OVERLAY_BORDER["linewidth"],
+        )
     if parts.points is not None:
         _draw_points(ax, parts.points[zone])
     if bounds is None:
-        _fit(ax, parts.shapes[zone].total_bounds if not parts.shapes[zone].empty
-             else _box_bounds(DROM_BOXES[zone], DROM_INSETS[zone][1]))
+        _fit(
+            ax,
+            parts.shapes[zone].total_bounds
+            if not parts.shapes[zone].empty
+            else _box_bounds(DROM_BOXES[zone], DROM_INSETS[zone][1]),
+        )
     ax.set_axis_off()
 
 
@@ -471,12 +509,19 @@ def _draw_idf(fig, main, parts: _Parts, colours, fill, rect) -> None:
     zoom.set_title(IDF_LABEL, fontsize=9, pad=3)
     _frame(zoom)
     x0, y0, x1, y1 = bounds
-    main.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#555555",
-                             linewidth=0.6, zorder=5))
+    main.add_patch(
+        Rectangle(
+            (x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#555555", linewidth=0.6, zorder=5
+        )
+    )
 
 
-def _legend_specs(classification: Classification | None, missing: bool, legend_title: str,
-                  points: gpd.GeoDataFrame | None) -> list[tuple[str, list, dict]]:
+def _legend_specs(
+    classification: Classification | None,
+    missing: bool,
+    legend_title: str,
+    points: gpd.GeoDataFrame | None,
+) -> list[tuple[str, list, dict]]:
     """(title, handles, extra legend options) of each legend box, top to bottom."""
     specs = []
     if classification is not None and (classification.labels or missing):
@@ -484,29 +529,68 @@ def _legend_specs(classification: Classification | None, missing: bool, legend_t
     if points is not None and not points.empty:
         levels = pd.to_numeric(points["arobases"], errors="coerce")
         shown = [5, 4, 3, 2, 1] + ([0] if (levels == 0).any() else [])
-        handles = [Line2D([], [], marker="o", linestyle="", markersize=8,
-                          markerfacecolor=LEVEL_COLOURS[level], markeredgecolor=POINT_EDGE,
-                          markeredgewidth=0.5, label=LEVEL_LABELS[level]) for level in shown]
+        handles = [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markersize=8,
+                markerfacecolor=LEVEL_COLOURS[level],
+                markeredgecolor=POINT_EDGE,
+                markeredgewidth=0.5,
+                label=LEVEL_LABELS[level],
+            )
+            for level in shown
+        ]
         if levels.isna().any():
-            handles.append(Patch(facecolor=UNKNOWN_LEVEL_STYLE["facecolor"],
-                                 hatch=UNKNOWN_LEVEL_STYLE["hatch"], edgecolor=POINT_EDGE,
-                                 linewidth=0.5, label=UNKNOWN_LEVEL_LABEL))
+            handles.append(
+                Patch(
+                    facecolor=UNKNOWN_LEVEL_STYLE["facecolor"],
+                    hatch=UNKNOWN_LEVEL_STYLE["hatch"],
+                    edgecolor=POINT_EDGE,
+                    linewidth=0.5,
+                    label=UNKNOWN_LEVEL_LABEL,
+                )
+            )
         entities = [e for e in MARKERS if (points["entity"] == e).any()]
         if len(entities) > 1:  # the symbols' shapes, in the same box
-            handles += [Line2D([], [], marker=MARKERS[e][0], linestyle="", markersize=7,
-                               markerfacecolor="white", markeredgecolor=POINT_EDGE,
-                               markeredgewidth=0.6, label=MARKERS[e][1]) for e in entities]
+            handles += [
+                Line2D(
+                    [],
+                    [],
+                    marker=MARKERS[e][0],
+                    linestyle="",
+                    markersize=7,
+                    markerfacecolor="white",
+                    markeredgecolor=POINT_EDGE,
+                    markeredgewidth=0.6,
+                    label=MARKERS[e][1],
+                )
+                for e in entities
+            ]
         specs.append(("Niveau du label", handles, {}))
         population = pd.to_numeric(points["population"], errors="coerce").dropna()
         references = _reference_populations(population)
         if references:
             sizes = np.sqrt(point_area(references))
-            handles = [Line2D([], [], marker="o", linestyle="", markersize=size,
-                              markerfacecolor="white", markeredgecolor=POINT_EDGE,
-                              markeredgewidth=0.6, label=f"{format_fr(value)} hab.")
-                       for value, size in zip(references, sizes)]
-            specs.append(("Population", handles,
-                          {"marker_size": float(sizes.max()), "labelspacing": 0.6}))
+            handles = [
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    markersize=size,
+                    markerfacecolor="white",
+                    markeredgecolor=POINT_EDGE,
+                    markeredgewidth=0.6,
+                    label=f"{format_fr(value)} hab.",
+                )
+                for value, size in zip(references, sizes)
+            ]
+            specs.append(
+                ("Population", handles, {"marker_size": float(sizes.max()), "labelspacing": 0.6})
+            )
     return specs
 
 
@@ -539,12 +623,22 @@ def _stack_legends(fig, specs, x: float, top: float | None, bottom: float = 0.1)
             if marker:
                 options["handleheight"] = max(0.7, marker / fontsize * 0.9)
                 options["handlelength"] = max(2.0, marker / fontsize)
-            legends.append(fig.legend(
-                handles=handles, title=_wrap(title, 28), loc="upper left",
-                bbox_to_anchor=(x, 1.0), frameon=False, fontsize=fontsize,
-                title_fontsize=fontsize + 1, alignment="left", **options))
-        heights = [legend.get_window_extent(renderer).height / fig.bbox.height
-                   for legend in legends]
+            legends.append(
+                fig.legend(
+                    handles=handles,
+                    title=_wrap(title, 28),
+                    loc="upper left",
+                    bbox_to_anchor=(x, 1.0),
+                    frameon=False,
+                    fontsize=fontsize,
+                    title_fontsize=fontsize + 1,
+                    alignment="left",
+                    **options,
+                )
+            )
+        heights = [
+            legend.get_window_extent(renderer).height / fig.bbox.height for legend in legends
+        ]
         total = sum(heights) + gap * (len(heights) - 1)
         if total <= (top if top is not None else 0.9) - bottom or fontsize == 7:
             break
@@ -638,8 +732,11 @@ def france_map(
     caption is one text of the figure, `notes` lines above it. `out`: PNG, SVG or PDF by
     extension.
     """
-    parts = _Parts(split_zones(layer), split_zones(borders) if borders is not None else None,
-                   split_zones(points) if points is not None else None)
+    parts = _Parts(
+        split_zones(layer),
+        split_zones(borders) if borders is not None else None,
+        split_zones(points) if points is not None else None,
+    )
     colours = None
     missing = False
     if values is not None:
@@ -662,14 +759,21 @@ def france_map(
         _draw_zone(inset, parts, code, colours, fill)
         inset.set_title(label, fontsize=9, pad=3)
         _frame(inset)
-    fig.text(INSET_LEFT, INSET_TOP - 4 * INSET_STEP - 0.03, INSETS_NOTE, fontsize=7,
-             color="#555555")
+    fig.text(
+        INSET_LEFT, INSET_TOP - 4 * INSET_STEP - 0.03, INSETS_NOTE, fontsize=7, color="#555555"
+    )
     if idf_inset:
         _draw_idf(fig, main, parts, colours, fill, IDF_AXES_BOX)
-    specs = _legend_specs(classification if values is not None else None, missing,
-                          legend_title, points)
-    _stack_legends(fig, specs, RIGHT_COLUMN, IDF_AXES_BOX[1] - 0.04 if idf_inset else None,
-                   bottom=0.035 + 0.02 * len(notes))
+    specs = _legend_specs(
+        classification if values is not None else None, missing, legend_title, points
+    )
+    _stack_legends(
+        fig,
+        specs,
+        RIGHT_COLUMN,
+        IDF_AXES_BOX[1] - 0.04 if idf_inset else None,
+        bottom=0.035 + 0.02 * len(notes),
+    )
     _texts(fig, title, subtitle, caption, notes)
     _save(fig, out, title, dpi)
     return fig
@@ -703,11 +807,12 @@ def small_multiples(
     """
     if not panels:
         raise ValueError("no panel to draw")
-    shown = {name: pd.to_numeric(values, errors="raise").reindex(layer.index).astype(float)
-             for name, values in panels.items()}
+    shown = {
+        name: pd.to_numeric(values, errors="raise").reindex(layer.index).astype(float)
+        for name, values in panels.items()
+    }
     classification = classify(list(shown.values()), scheme, k, bins, unit=unit)
-    parts = _Parts(split_zones(layer), split_zones(borders) if borders is not None else None,
-                   None)
+    parts = _Parts(split_zones(layer), split_zones(borders) if borders is not None else None, None)
     drawn = pd.concat([part.index.to_series() for part in parts.shapes.values()]).index
 
     n = len(shown)
@@ -715,8 +820,10 @@ def small_multiples(
     nrows = math.ceil(n / ncols)
     width_in, legend_in, side_in = 11.0, 2.3, 0.15
     cell_w = (width_in - legend_in - side_in) / ncols
-    note_lines = {name: textwrap.wrap(note, int(cell_w * 16))  # 7.5 pt: ~16 characters/inch
-                  for name, note in (panel_notes or {}).items()}
+    note_lines = {
+        name: textwrap.wrap(note, int(cell_w * 16))  # 7.5 pt: ~16 characters/inch
+        for name, note in (panel_notes or {}).items()
+    }
     extra = max((len(lines) for lines in note_lines.values()), default=1) - 1
     metro_h, inset_h, head_h, gap_h = 0.92 * cell_w, 0.22 * cell_w, 0.45 + 0.13 * extra, 0.15
     cell_h = head_h + metro_h + inset_h + 0.2 + gap_h
@@ -732,22 +839,42 @@ def small_multiples(
         top = height_in - top_in - row * cell_h
         colours = classification.colour(values)
         missing |= bool(colours.reindex(drawn).isna().any())
-        metro_box = (left / width_in, (top - head_h - metro_h) / height_in,
-                     (cell_w - 0.1) / width_in, metro_h / height_in)
+        metro_box = (
+            left / width_in,
+            (top - head_h - metro_h) / height_in,
+            (cell_w - 0.1) / width_in,
+            metro_h / height_in,
+        )
         main = fig.add_axes(metro_box)
         main.set_label(f"{name}/metro")
         _draw_zone(main, parts, "metro", colours, NO_VALUES_COLOUR)
-        fig.text((left + cell_w / 2) / width_in, (top - 0.12) / height_in, name, fontsize=12,
-                 fontweight="bold", ha="center", va="top")
+        fig.text(
+            (left + cell_w / 2) / width_in,
+            (top - 0.12) / height_in,
+            name,
+            fontsize=12,
+            fontweight="bold",
+            ha="center",
+            va="top",
+        )
         if name in note_lines:
-            fig.text((left + cell_w / 2) / width_in, (top - 0.36) / height_in,
-                     "\n".join(note_lines[name]), fontsize=7.5, color=TEXT_GREY, ha="center",
-                     va="top")
+            fig.text(
+                (left + cell_w / 2) / width_in,
+                (top - 0.36) / height_in,
+                "\n".join(note_lines[name]),
+                fontsize=7.5,
+                color=TEXT_GREY,
+                ha="center",
+                va="top",
+            )
         step = (cell_w - 0.1) / len(DROM_INSETS)
         for j, (code, (label, _)) in enumerate(DROM_INSETS.items()):
-            box = ((left + j * step + 0.03) / width_in,
-                   (top - head_h - metro_h - inset_h - 0.02) / height_in,
-                   (step - 0.06) / width_in, (inset_h - 0.18) / height_in)
+            box = (
+                (left + j * step + 0.03) / width_in,
+                (top - head_h - metro_h - inset_h - 0.02) / height_in,
+                (step - 0.06) / width_in,
+                (inset_h - 0.18) / height_in,
+            )
             inset = fig.add_axes(box)
             inset.set_label(f"{name}/inset-{code}")
             _draw_zone(inset, parts, code, colours, NO_VALUES_COLOUR)
@@ -757,15 +884,30 @@ def small_multiples(
     x = (width_in - legend_in + 0.1) / width_in
     legends = _stack_legends(fig, specs, x, None)
     renderer = fig.canvas.get_renderer()
-    below = min([legend.get_window_extent(renderer).y0 / fig.bbox.height for legend in legends],
-                default=0.5)
-    fig.text(x, below - 0.01, f"Mêmes classes pour toutes les cartes\n"
-             f"({SCHEMES[classification.scheme][1]}).\n{INSETS_NOTE}.", fontsize=7.5,
-             color="#555555", va="top", linespacing=1.4)
+    below = min(
+        [legend.get_window_extent(renderer).y0 / fig.bbox.height for legend in legends], default=0.5
+    )
+    fig.text(
+        x,
+        below - 0.01,
+        f"Mêmes classes pour toutes les cartes\n"
+        f"({SCHEMES[classification.scheme][1]}).\n{INSETS_NOTE}.",
+        fontsize=7.5,
+        color="#555555",
+        va="top",
+        linespacing=1.4,
+    )
     fig.suptitle("\n".join(title_lines), fontsize=15, fontweight="bold", y=1 - 0.3 / height_in)
     if subtitle:
-        fig.text(0.5, 1 - (0.7 + 0.25 * (len(title_lines) - 1)) / height_in, subtitle, fontsize=9.5, color=TEXT_GREY,
-                 ha="center", va="center")
+        fig.text(
+            0.5,
+            1 - (0.7 + 0.25 * (len(title_lines) - 1)) / height_in,
+            subtitle,
+            fontsize=9.5,
+            color=TEXT_GREY,
+            ha="center",
+            va="center",
+        )
     y = 0.2 / height_in
     fig.text(0.02, y, caption, fontsize=7.5, color=TEXT_GREY, ha="left", va="bottom")
     for note in notes:
@@ -792,8 +934,16 @@ def plot_departements(
     hatched grey. With `values=None` the map is a plain background. When `out` is given the
     figure is saved there, in the format of its extension (PNG at 300 dpi, SVG or PDF).
     """
-    return france_map(departements, values, title=title, legend_title=legend_title,
-                      caption=caption, scheme="quantiles", k=MAX_CLASSES, out=out)
+    return france_map(
+        departements,
+        values,
+        title=title,
+        legend_title=legend_title,
+        caption=caption,
+        scheme="quantiles",
+        k=MAX_CLASSES,
+        out=out,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -825,27 +975,41 @@ class Variable:
 #: What a choropleth can show, for the collectivities labelled in the editions asked for, in
 #: our (partial) data. "points" draws the laureates themselves over a plain background.
 VARIABLES = {
-    "laureates": Variable("Collectivités labellisées dans nos données",
-                          "Collectivités labellisées (dans nos données)", "number"),
+    "laureates": Variable(
+        "Collectivités labellisées dans nos données",
+        "Collectivités labellisées (dans nos données)",
+        "number",
+    ),
     "population_share": Variable(
         "Part de la population couverte par le label dans nos données",
-        "Population d'une commune labellisée ou d'une intercommunalité labellisée", "percent"),
-    "max_arobases": Variable("Niveau le plus élevé du label dans nos données",
-                             "Niveau le plus élevé", "arobases"),
+        "Population d'une commune labellisée ou d'une intercommunalité labellisée",
+        "percent",
+    ),
+    "max_arobases": Variable(
+        "Niveau le plus élevé du label dans nos données", "Niveau le plus élevé", "arobases"
+    ),
     "points": Variable("Lauréats dans nos données", "", "number"),
 }
-DEFAULT_VARIABLE = {"region": "laureates", "departement": "laureates", "epci": "points",
-                    "commune": "points"}
-PALMARES_NOTE = ("Palmarès partiel : une collectivité absente de nos données n'est pas une "
-                 "collectivité non labellisée.")
+DEFAULT_VARIABLE = {
+    "region": "laureates",
+    "departement": "laureates",
+    "epci": "points",
+    "commune": "points",
+}
+PALMARES_NOTE = (
+    "Palmarès partiel : une collectivité absente de nos données n'est pas une "
+    "collectivité non labellisée."
+)
 
 
 def caption_for(con, scheme: str | None) -> str:
     """Sources and vintages, from the warehouse's build_info (COG year)."""
     cog = provenance.cog_vintage(con)
-    text = ((coverage.SYNTHETIC_WARNING if coverage.synthetic_flag(con) else "") +
-            "Sources : Villes Internet (palmarès rassemblé par le projet), INSEE (populations "
-            f"légales, COG {cog}) ; fond : {provenance.geometry_credit()}, COG {cog}")
+    text = (
+        (coverage.SYNTHETIC_WARNING if coverage.synthetic_flag(con) else "")
+        + "Sources : Villes Internet (palmarès rassemblé par le projet), INSEE (populations "
+        f"légales, COG {cog}) ; fond : {provenance.geometry_credit()}, COG {cog}"
+    )
     if scheme:
         text += f". Classes : {SCHEMES[scheme][1]}"
     return text + "."
@@ -858,14 +1022,18 @@ def _editions(con, edition: int | Iterable[int] | None) -> list[int]:
         if not held:
             raise ValueError("no laureate in the warehouse")
         return held
-    asked = sorted({int(edition)} if isinstance(edition, (int, np.integer))
-                   else {int(e) for e in edition})
+    asked = sorted(
+        {int(edition)} if isinstance(edition, (int, np.integer)) else {int(e) for e in edition}
+    )
     known = set(provenance.editions(con))
     unknown = [e for e in asked if e not in known]
     if unknown:
-        raise ValueError(f"unknown edition {', '.join(map(str, unknown))} "
-                         f"(editions known: {min(known)}-{max(known)})" if known
-                         else "no edition in the warehouse")
+        raise ValueError(
+            f"unknown edition {', '.join(map(str, unknown))} "
+            f"(editions known: {min(known)}-{max(known)})"
+            if known
+            else "no edition in the warehouse"
+        )
     if not set(asked) & set(held):
         raise ValueError(f"no laureate of edition {', '.join(map(str, asked))} in our data")
     return asked
@@ -883,21 +1051,28 @@ def editions_label(editions: Sequence[int]) -> str:
 
 def _communes(con) -> pd.DataFrame:
     """Current communes with their département, région, EPCI and population."""
-    return con.execute("""
+    return (
+        con.execute("""
         SELECT c.commune_code, c.departement_code, c.region_code, m.epci_siren,
                c.population::DOUBLE AS population
         FROM commune c LEFT JOIN epci_member m USING (commune_code)
         WHERE c.commune_kind = 'commune'
-    """).df().set_index("commune_code")
+    """)
+        .df()
+        .set_index("commune_code")
+    )
 
 
 def _level_units(con, level: str) -> pd.Index:
-    table, key = {"region": ("region", "region_code"),
-                  "departement": ("departement", "departement_code"),
-                  "epci": ("epci", "epci_siren"),
-                  "commune": ("commune WHERE commune_kind = 'commune'", "commune_code")}[level]
-    return pd.Index([c for (c,) in con.execute(f"SELECT {key} FROM {table}").fetchall()],
-                    name=LEVELS[level].key)
+    table, key = {
+        "region": ("region", "region_code"),
+        "departement": ("departement", "departement_code"),
+        "epci": ("epci", "epci_siren"),
+        "commune": ("commune WHERE commune_kind = 'commune'", "commune_code"),
+    }[level]
+    return pd.Index(
+        [c for (c,) in con.execute(f"SELECT {key} FROM {table}").fetchall()], name=LEVELS[level].key
+    )
 
 
 def laureate_table(con, editions: Sequence[int]) -> pd.DataFrame:
@@ -909,28 +1084,37 @@ def laureate_table(con, editions: Sequence[int]) -> pd.DataFrame:
     departement_code, region_code it is placed in: a commune's own; for an EPCI those holding
     the largest part of its members' population. epci_siren: a commune's EPCI.
     """
-    rows = con.execute("SELECT edition, code, entity, name, arobases::INTEGER AS arobases "
-                       "FROM laureates").df()
+    rows = con.execute(
+        "SELECT edition, code, entity, name, arobases::INTEGER AS arobases FROM laureates"
+    ).df()
     rows = rows[rows["edition"].isin(list(editions))]
     rows["arobases"] = pd.to_numeric(rows["arobases"]).astype("Int64")
     rows = rows.sort_values(["code", "edition"])
     last_rows = rows.drop_duplicates("code", keep="last").set_index("code")  # keeps an NA level
-    table = pd.DataFrame({
-        "entity": last_rows["entity"],
-        "name": last_rows["name"],
-        "arobases": last_rows["arobases"],
-        "max_arobases": rows.groupby("code")["arobases"].max(),
-        "editions": rows.groupby("code")["edition"].nunique(),
-    }, index=last_rows.index)
+    table = pd.DataFrame(
+        {
+            "entity": last_rows["entity"],
+            "name": last_rows["name"],
+            "arobases": last_rows["arobases"],
+            "max_arobases": rows.groupby("code")["arobases"].max(),
+            "editions": rows.groupby("code")["edition"].nunique(),
+        },
+        index=last_rows.index,
+    )
     communes = _communes(con)
-    epci = con.execute("""
+    epci = (
+        con.execute("""
         SELECT e.epci_siren, e.population::DOUBLE AS population, p.departement_code, p.region_code
         FROM epci e LEFT JOIN epci_place p USING (epci_siren)
-    """).df().set_index("epci_siren")
+    """)
+        .df()
+        .set_index("epci_siren")
+    )
     is_commune = table["entity"] == "commune"
     for column in ("departement_code", "region_code", "population"):
-        table[column] = np.where(is_commune, table.index.map(communes[column]),
-                                 table.index.map(epci[column]))
+        table[column] = np.where(
+            is_commune, table.index.map(communes[column]), table.index.map(epci[column])
+        )
     table["epci_siren"] = np.where(is_commune, table.index.map(communes["epci_siren"]), None)
     table["population"] = pd.to_numeric(table["population"])
     return table.rename_axis("code")
@@ -950,28 +1134,33 @@ def level_values(con, level: str, editions: Sequence[int], variable: str) -> pd.
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}: expected one of {', '.join(LEVELS)}")
     if variable not in VARIABLES or variable == "points":
-        raise ValueError(f"unknown variable {variable!r}: expected one of "
-                         f"{', '.join(v for v in VARIABLES if v != 'points')}")
+        raise ValueError(
+            f"unknown variable {variable!r}: expected one of "
+            f"{', '.join(v for v in VARIABLES if v != 'points')}"
+        )
     key = LEVELS[level].key
     units = _level_units(con, level)
     table = laureate_table(con, editions)
     if variable == "population_share":
         communes = _communes(con)
         labelled_epci = set(table.index[table["entity"] == "epci"])
-        covered = (communes.index.isin(table.index[table["entity"] == "commune"])
-                   | communes["epci_siren"].isin(labelled_epci))
+        covered = communes.index.isin(table.index[table["entity"] == "commune"]) | communes[
+            "epci_siren"
+        ].isin(labelled_epci)
         frame = communes.assign(covered_people=communes["population"].where(covered, 0))
         unit_of = frame.index.to_series() if level == "commune" else frame[key]
         grouped = frame.groupby(unit_of)[["covered_people", "population"]].sum()
-        share = 100 * grouped["covered_people"] / grouped["population"].where(
-            grouped["population"] > 0)
+        share = (
+            100 * grouped["covered_people"] / grouped["population"].where(grouped["population"] > 0)
+        )
         return share.reindex(units).rename(variable)
     if level == "commune":
         table = table[table["entity"] == "commune"]
         unit_of = table.index.to_series()
     elif level == "epci":
-        unit_of = pd.Series(np.where(table["entity"] == "epci", table.index,
-                                     table["epci_siren"]), index=table.index)
+        unit_of = pd.Series(
+            np.where(table["entity"] == "epci", table.index, table["epci_siren"]), index=table.index
+        )
     else:
         unit_of = table[key]
     if variable == "laureates":
@@ -992,8 +1181,9 @@ def _layer(geometry_dir, level: str, layers: dict | None = None) -> gpd.GeoDataF
     return layers[level]
 
 
-def laureate_points(con, geometry_dir, editions: Sequence[int],
-                    layers: dict | None = None) -> gpd.GeoDataFrame:
+def laureate_points(
+    con, geometry_dir, editions: Sequence[int], layers: dict | None = None
+) -> gpd.GeoDataFrame:
     """The laureates of `editions` as points (WGS84), indexed by code.
 
     A commune at its polygon's representative point, an EPCI at its polygon's; columns of
@@ -1017,8 +1207,12 @@ def _unplaced_note(points: gpd.GeoDataFrame) -> str | None:
     lost = points[points.geometry.isna()]
     if lost.empty:
         return None
-    names = ", ".join(sorted(f"{name} ({departement})" for name, departement
-                             in zip(lost["name"], lost["departement_code"])))
+    names = ", ".join(
+        sorted(
+            f"{name} ({departement})"
+            for name, departement in zip(lost["name"], lost["departement_code"])
+        )
+    )
     return f"Non représentées faute de fond de carte : {names}."
 
 
@@ -1062,29 +1256,52 @@ def edition_map(
     layer = _layer(geometry_dir, level, layers)
     borders = _layer(geometry_dir, "departement", layers) if level in ("epci", "commune") else None
     values = None if variable == "points" else level_values(con, level, editions, variable)
-    laureates = (laureate_points(con, geometry_dir, editions, layers)
-                 if variable == "points" or points else None)
+    laureates = (
+        laureate_points(con, geometry_dir, editions, layers)
+        if variable == "points" or points
+        else None
+    )
     if bins is not None:
         scheme = "user"
     label = editions_label(editions)
     if title is None:
-        title = (f"{spec.title}, {label}" if variable == "points"
-                 else f"{spec.title}, {label}, {LEVELS[level].per}")
+        title = (
+            f"{spec.title}, {label}"
+            if variable == "points"
+            else f"{spec.title}, {label}, {LEVELS[level].per}"
+        )
     subtitle = _coverage(con, editions)
     notes = [PALMARES_NOTE]
     if variable == "points" or points:
-        notes.insert(0, "Lauréats placés au point représentatif de leur commune ou "
-                        "intercommunalité ; surface des symboles proportionnelle à la "
-                        "population" + (" ; niveau de la dernière édition de la période"
-                                        if len(editions) > 1 else "") + ".")
+        notes.insert(
+            0,
+            "Lauréats placés au point représentatif de leur commune ou "
+            "intercommunalité ; surface des symboles proportionnelle à la "
+            "population"
+            + (" ; niveau de la dernière édition de la période" if len(editions) > 1 else "")
+            + ".",
+        )
         note = _unplaced_note(laureates)
         if note:
             notes.insert(0, note)
     return france_map(
-        layer, values, title=title, caption=caption_for(con, None if values is None else scheme),
-        legend_title=spec.legend_title, scheme=scheme, k=k, bins=bins, unit=spec.unit,
-        points=laureates, borders=borders, idf_inset=idf_inset, subtitle=subtitle,
-        notes=notes, out=out, dpi=dpi)
+        layer,
+        values,
+        title=title,
+        caption=caption_for(con, None if values is None else scheme),
+        legend_title=spec.legend_title,
+        scheme=scheme,
+        k=k,
+        bins=bins,
+        unit=spec.unit,
+        points=laureates,
+        borders=borders,
+        idf_inset=idf_inset,
+        subtitle=subtitle,
+        notes=notes,
+        out=out,
+        dpi=dpi,
+    )
 
 
 def _coverage(con, editions: Sequence[int]) -> str:
@@ -1093,14 +1310,17 @@ def _coverage(con, editions: Sequence[int]) -> str:
     cov = coverage.coverage_model(con)
     placed = con.execute(
         "SELECT count(DISTINCT (edition, code)) FROM laureates WHERE list_contains(?, edition)",
-        [list(editions)]).fetchone()[0]
+        [list(editions)],
+    ).fetchone()[0]
     if len(editions) == 1:
         text = coverage.held_sentence(coverage.scope_row(cov, editions[0]))
     else:
         whole = cov[(cov["scope"] == "all") & cov["edition"].isin(list(editions))]
         complete = [e for e in coverage.complete_editions(cov) if e in editions]
-        text = (f"{format_fr(int(whole['held'].sum()))} attributions du label détenues ; éditions "
-                f"complètes : {', '.join(map(str, complete)) or 'aucune'}")
+        text = (
+            f"{format_fr(int(whole['held'].sum()))} attributions du label détenues ; éditions "
+            f"complètes : {', '.join(map(str, complete)) or 'aucune'}"
+        )
     return f"{text} ; {format_fr(placed)} identifiées et placées sur la carte"
 
 
@@ -1135,11 +1355,23 @@ def edition_small_multiples(
     if title is None:
         title = f"{spec.title}, {editions_label(editions)}, {LEVELS[level].per}"
     return small_multiples(
-        layer, panels, title=title, caption=caption_for(con, scheme),
-        legend_title=spec.legend_title, scheme=scheme, k=k, bins=bins, unit=spec.unit,
-        borders=borders, subtitle="Collectivités labellisées (communes et intercommunalités) "
-        "identifiées dans nos données, par édition", panel_notes=panel_notes,
-        notes=[PALMARES_NOTE], out=out, dpi=dpi)
+        layer,
+        panels,
+        title=title,
+        caption=caption_for(con, scheme),
+        legend_title=spec.legend_title,
+        scheme=scheme,
+        k=k,
+        bins=bins,
+        unit=spec.unit,
+        borders=borders,
+        subtitle="Collectivités labellisées (communes et intercommunalités) "
+        "identifiées dans nos données, par édition",
+        panel_notes=panel_notes,
+        notes=[PALMARES_NOTE],
+        out=out,
+        dpi=dpi,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1162,24 +1394,68 @@ def write_samples(directory: Path | str, paths=None, dpi: int = SAMPLE_DPI) -> l
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     try:
         samples = [
-            ("departements_laureats_2000-2026.png",
-             lambda out: edition_map(con, geometry_dir, None, "departement", out,
-                                     variable="laureates", scheme="fisher_jenks", k=5,
-                                     idf_inset=True, dpi=dpi)),
-            ("departements_niveau_max_2000-2026.png",
-             lambda out: edition_map(con, geometry_dir, None, "departement", out,
-                                     variable="max_arobases", bins=[1, 2, 3, 4, 5], dpi=dpi)),
-            ("communes_laureats_2024.png",
-             lambda out: edition_map(con, geometry_dir, 2024, "commune", out,
-                                     variable="points", dpi=dpi)),
-            ("epci_population_2000-2026.png",
-             lambda out: edition_map(con, geometry_dir, None, "epci", out,
-                                     variable="population_share",
-                                     bins=[0, 10, 25, 50, 75, 100], idf_inset=True, dpi=dpi)),
-            ("regions_2021-2026_small_multiples.png",
-             lambda out: edition_small_multiples(con, geometry_dir, range(2021, 2027), "region",
-                                                 out, variable="laureates",
-                                                 scheme="fisher_jenks", k=4, dpi=dpi)),
+            (
+                "departements_laureats_2000-2026.png",
+                lambda out: edition_map(
+                    con,
+                    geometry_dir,
+                    None,
+                    "departement",
+                    out,
+                    variable="laureates",
+                    scheme="fisher_jenks",
+                    k=5,
+                    idf_inset=True,
+                    dpi=dpi,
+                ),
+            ),
+            (
+                "departements_niveau_max_2000-2026.png",
+                lambda out: edition_map(
+                    con,
+                    geometry_dir,
+                    None,
+                    "departement",
+                    out,
+                    variable="max_arobases",
+                    bins=[1, 2, 3, 4, 5],
+                    dpi=dpi,
+                ),
+            ),
+            (
+                "communes_laureats_2024.png",
+                lambda out: edition_map(
+                    con, geometry_dir, 2024, "commune", out, variable="points", dpi=dpi
+                ),
+            ),
+            (
+                "epci_population_2000-2026.png",
+                lambda out: edition_map(
+                    con,
+                    geometry_dir,
+                    None,
+                    "epci",
+                    out,
+                    variable="population_share",
+                    bins=[0, 10, 25, 50, 75, 100],
+                    idf_inset=True,
+                    dpi=dpi,
+                ),
+            ),
+            (
+                "regions_2021-2026_small_multiples.png",
+                lambda out: edition_small_multiples(
+                    con,
+                    geometry_dir,
+                    range(2021, 2027),
+                    "region",
+                    out,
+                    variable="laureates",
+                    scheme="fisher_jenks",
+                    k=4,
+                    dpi=dpi,
+                ),
+            ),
         ]
         for name, draw in samples:
             out = directory / name
@@ -1205,10 +1481,15 @@ def _shrink_png(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.report.maps",
-                                     description="Write the sample maps of docs/maps.")
-    parser.add_argument("--samples", metavar="DIR", required=True,
-                        help="directory to write the sample PNGs to (e.g. docs/maps)")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.report.maps", description="Write the sample maps of docs/maps."
+    )
+    parser.add_argument(
+        "--samples",
+        metavar="DIR",
+        required=True,
+        help="directory to write the sample PNGs to (e.g. docs/maps)",
+    )
     parser.add_argument("--dpi", type=int, default=SAMPLE_DPI)
     args = parser.parse_args(argv)
     for path in write_samples(args.samples, dpi=args.dpi):

@@ -88,20 +88,39 @@ def write_page(
     """Write one report page at reports/<relative>; `body` is trusted HTML from nbconvert."""
     path = reports / relative
     root = "../" * (len(Path(relative).parts) - 1)
-    html = render("page.html.j2", title=title, body=body, provenance=provenance,
-                  parameters=parameters or {}, root=root)
+    html = render(
+        "page.html.j2",
+        title=title,
+        body=body,
+        provenance=provenance,
+        parameters=parameters or {},
+        root=root,
+    )
     _write_text(path, html)
     return path
 
 
-def write_index(reports: Path, sections: list[Section], maps: list[Link], provenance: Provenance,
-                tables: list[Link] | None = None) -> Path:
+def write_index(
+    reports: Path,
+    sections: list[Section],
+    maps: list[Link],
+    provenance: Provenance,
+    tables: list[Link] | None = None,
+) -> Path:
     """Write reports/index.html and the stylesheet; return the index path."""
     install_stylesheet(reports)
     index = reports / "index.html"
-    html = render("index.html.j2", title="Accueil", sections=sections, maps=maps,
-                  tables=tables or [], provenance=provenance, parameters={}, root="",
-                  search_key=search_key)
+    html = render(
+        "index.html.j2",
+        title="Accueil",
+        sections=sections,
+        maps=maps,
+        tables=tables or [],
+        provenance=provenance,
+        parameters={},
+        root="",
+        search_key=search_key,
+    )
     _write_text(index, html)
     return index
 
@@ -152,11 +171,14 @@ def table_links(reports: Path) -> list[Link]:
     links = []
     for group, csvs in groups.items():
         xlsx = reports / "tables" / f"{group}.xlsx"
-        links.append(Link(
-            group.replace("_", " "), f"tables/{csvs[0].name}",
-            xlsx=f"tables/{xlsx.name}" if xlsx.exists() else None,
-            csv=tuple((c.stem.partition("__")[2] or c.stem, f"tables/{c.name}") for c in csvs),
-        ))
+        links.append(
+            Link(
+                group.replace("_", " "),
+                f"tables/{csvs[0].name}",
+                xlsx=f"tables/{xlsx.name}" if xlsx.exists() else None,
+                csv=tuple((c.stem.partition("__")[2] or c.stem, f"tables/{c.name}") for c in csvs),
+            )
+        )
     return links
 
 

@@ -24,9 +24,16 @@ from pipeline.report.tables import markdown_text
 FORMATS = ("xlsx", "csv", "md", "pdf")
 #: Sheet names: 31 characters at most in Excel.
 SHEETS = {
-    "levels": "Niveaux", "kinds": "Catégories", "regions": "Régions", "departements": "Départements",
-    "population_classes": "Tailles", "transitions": "Transitions", "ten": "TEN",
-    "mentions": "Mentions", "population": "Population", "coverage": "Couverture",
+    "levels": "Niveaux",
+    "kinds": "Catégories",
+    "regions": "Régions",
+    "departements": "Départements",
+    "population_classes": "Tailles",
+    "transitions": "Transitions",
+    "ten": "TEN",
+    "mentions": "Mentions",
+    "population": "Population",
+    "coverage": "Couverture",
 }
 
 
@@ -35,7 +42,10 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, group: str) -> 
     into out_dir, each file atomically (the site lists them by group)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
-        _atomic(out_dir / f"{group}__{name}.csv", lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
+        _atomic(
+            out_dir / f"{group}__{name}.csv",
+            lambda tmp, frame=frame: frame.to_csv(tmp, index=False),
+        )
     _atomic(out_dir / f"{group}.xlsx", lambda tmp: write_xlsx(tables, tmp))
 
 
@@ -64,14 +74,21 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
         for record in frame.itertuples(index=False):
             sheet.append([None if _missing(value) else _plain(value) for value in record])
         for position, column in enumerate(frame.columns, 1):
-            numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
+            numeric = pd.api.types.is_numeric_dtype(
+                frame[column]
+            ) and not pd.api.types.is_bool_dtype(frame[column])
             decimals = column.endswith("_pct")
             letter = sheet.cell(header_row, position).column_letter
             for row in range(header_row + 1, sheet.max_row + 1):
                 if numeric:  # format codes are locale-neutral: French Excel shows 1 234,5
                     sheet[f"{letter}{row}"].number_format = "#,##0.0" if decimals else "#,##0"
-            width = max([len(str(headers.get(column, column)))] +
-                        [len(str(v)) for v in frame[column].head(200)]) + 2
+            width = (
+                max(
+                    [len(str(headers.get(column, column)))]
+                    + [len(str(v)) for v in frame[column].head(200)]
+                )
+                + 2
+            )
             sheet.column_dimensions[letter].width = min(max(width, 8), 60)
         sheet.freeze_panes = sheet.cell(header_row + 1, 1)
     book.save(path)
@@ -92,24 +109,40 @@ def _plain(value):
 def markdown(tables: dict[str, pd.DataFrame], edition: int, summary: str) -> str:
     """A summary for a newsletter or a press release: every table in Markdown, French numbers;
     every text escaped (`tables.markdown_text`), so names and notes show as written."""
-    lines = [f"# Label « Territoires, Villes et Villages Internet » : édition {edition}", "",
-             markdown_text(summary), ""]
+    lines = [
+        f"# Label « Territoires, Villes et Villages Internet » : édition {edition}",
+        "",
+        markdown_text(summary),
+        "",
+    ]
     for frame in tables.values():
         headers = frame.attrs.get("headers", {})
         lines += [f"## {markdown_text(frame.attrs.get('title', ''))}", ""]
         rows = _cells(frame)
-        lines.append("| " + " | ".join(markdown_text(headers.get(c, c)) for c in frame.columns) + " |")
-        lines.append("|" + "|".join("---:" if numeric else "---" for numeric in _numeric(frame)) + "|")
-        lines += ["| " + " | ".join(cell["text"] if cell["numeric"] else markdown_text(cell["text"])
-                                    for cell in row) + " |" for row in rows]
+        lines.append(
+            "| " + " | ".join(markdown_text(headers.get(c, c)) for c in frame.columns) + " |"
+        )
+        lines.append(
+            "|" + "|".join("---:" if numeric else "---" for numeric in _numeric(frame)) + "|"
+        )
+        lines += [
+            "| "
+            + " | ".join(
+                cell["text"] if cell["numeric"] else markdown_text(cell["text"]) for cell in row
+            )
+            + " |"
+            for row in rows
+        ]
         note = f"{frame.attrs.get('note', '')} {frame.attrs.get('source', '')}"
         lines += ["", f"*{markdown_text(note)}*", ""]
     return "\n".join(lines)
 
 
 def _numeric(frame: pd.DataFrame) -> list[bool]:
-    return [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-            for c in frame.columns]
+    return [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        for c in frame.columns
+    ]
 
 
 def _cells(frame: pd.DataFrame) -> list[list[dict]]:
@@ -128,8 +161,13 @@ def _cells(frame: pd.DataFrame) -> list[list[dict]]:
     return rows
 
 
-def write_pack(con: duckdb.DuckDBPyConnection, edition: int, out_dir: Path,
-               formats: Iterable[str] = FORMATS, geometry_dir: Path | None = None) -> list[Path]:
+def write_pack(
+    con: duckdb.DuckDBPyConnection,
+    edition: int,
+    out_dir: Path,
+    formats: Iterable[str] = FORMATS,
+    geometry_dir: Path | None = None,
+) -> list[Path]:
     """Write the pack into `out_dir` (replaced as a whole); return the files written."""
     formats = list(formats)
     unknown = set(formats) - set(FORMATS)
@@ -148,7 +186,9 @@ def write_pack(con: duckdb.DuckDBPyConnection, edition: int, out_dir: Path,
             write_xlsx(tables, staging / f"statistiques_{edition}.xlsx")
         text = tables["levels"].attrs["note"]  # published total, held, which counts are complete
         if "md" in formats:
-            (staging / f"statistiques_{edition}.md").write_text(markdown(tables, edition, text), "utf-8")
+            (staging / f"statistiques_{edition}.md").write_text(
+                markdown(tables, edition, text), "utf-8"
+            )
         if "pdf" in formats:
             _write_pdf(con, tables, edition, text, staging, geometry_dir)
         if out_dir.exists():
@@ -164,8 +204,14 @@ def write_pack(con: duckdb.DuckDBPyConnection, edition: int, out_dir: Path,
     return sorted(path for path in out_dir.iterdir() if path.is_file())
 
 
-def _write_pdf(con, tables: dict[str, pd.DataFrame], edition: int, text: str, staging: Path,
-               geometry_dir: Path | None) -> None:
+def _write_pdf(
+    con,
+    tables: dict[str, pd.DataFrame],
+    edition: int,
+    text: str,
+    staging: Path,
+    geometry_dir: Path | None,
+) -> None:
     from pipeline.report import site
     from pipeline.report.pdf import html_to_pdf
 
@@ -175,18 +221,30 @@ def _write_pdf(con, tables: dict[str, pd.DataFrame], edition: int, text: str, st
 
         from pipeline.report import maps as map_module
 
-        for level, title in (("departement", f"Lauréats {edition} par département"),
-                             ("commune", f"Lauréats {edition} : communes et intercommunalités")):
+        for level, title in (
+            ("departement", f"Lauréats {edition} par département"),
+            ("commune", f"Lauréats {edition} : communes et intercommunalités"),
+        ):
             out = staging / f"carte_{level}_{edition}.png"
             plt.close(map_module.edition_map(con, geometry_dir, edition, level, out, dpi=200))
             maps.append({"src": out.name, "title": title})
     build = dict(con.execute("SELECT key, value FROM build_info").fetchall())
     html = site.render(
-        "stats_pack.html.j2", edition=edition, summary=text, maps=maps, build=build,
-        tables=[{"title": frame.attrs.get("title", name),
-                 "headers": [frame.attrs.get("headers", {}).get(c, c) for c in frame.columns],
-                 "rows": _cells(frame), "note": frame.attrs.get("note", ""),
-                 "source": frame.attrs.get("source", "")} for name, frame in tables.items()],
+        "stats_pack.html.j2",
+        edition=edition,
+        summary=text,
+        maps=maps,
+        build=build,
+        tables=[
+            {
+                "title": frame.attrs.get("title", name),
+                "headers": [frame.attrs.get("headers", {}).get(c, c) for c in frame.columns],
+                "rows": _cells(frame),
+                "note": frame.attrs.get("note", ""),
+                "source": frame.attrs.get("source", ""),
+            }
+            for name, frame in tables.items()
+        ],
     )
     page = staging / f"statistiques_{edition}.html"
     page.write_text(html, "utf-8")

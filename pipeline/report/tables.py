@@ -44,7 +44,9 @@ def french_table(
     """
     decimals = decimals or {}
     places = {headers.get(c, c): decimals.get(c, 0) for c in frame.columns}
-    shown = frame.rename(columns=dict(headers)).rename_axis(columns=None)  # a pivot's axis name is code
+    shown = frame.rename(columns=dict(headers)).rename_axis(
+        columns=None
+    )  # a pivot's axis name is code
     numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
     linked = [headers.get(c, c) for c in links if c in frame.columns]
     styler = (
@@ -55,8 +57,9 @@ def french_table(
         .set_properties(subset=numeric, **{"text-align": "right"})
     )
     if numeric:  # format_fr writes digits, separators and a dash only
-        styler = styler.format({c: partial(format_fr, decimals=places[c]) for c in numeric},
-                               subset=numeric)
+        styler = styler.format(
+            {c: partial(format_fr, decimals=places[c]) for c in numeric}, subset=numeric
+        )
     if linked:  # `link` escapes what it writes
         styler = styler.format(dict.fromkeys(linked, link), subset=linked)
     return styler
@@ -65,7 +68,9 @@ def french_table(
 def described_table(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> Styler:
     """A table that carries its French headers, note and source in `attrs` (as the edition
     statistics do), styled for a report with the note and the source as its caption."""
-    caption = " ".join(part for part in (frame.attrs.get("note"), frame.attrs.get("source")) if part)
+    caption = " ".join(
+        part for part in (frame.attrs.get("note"), frame.attrs.get("source")) if part
+    )
     return french_table(frame, frame.attrs.get("headers", {}), caption, decimals)
 
 

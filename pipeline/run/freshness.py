@@ -34,13 +34,19 @@ class Inputs:
 
 def table_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Row count and an order-independent hash of the rows of every table."""
-    names = [name for (name,) in con.execute(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
-    ).fetchall() if name not in UNVERSIONED_TABLES]
+    names = [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
+        ).fetchall()
+        if name not in UNVERSIONED_TABLES
+    ]
     fingerprints = {}
     for name in names:  # names come from the catalogue, not from input
-        rows, digest = con.execute(f'SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM "{name}" t').fetchone()
+        rows, digest = con.execute(
+            f'SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM "{name}" t'
+        ).fetchone()
         fingerprints[name] = f"{rows}:{digest}"
     return fingerprints
 
@@ -67,8 +73,9 @@ def _read_tables(job: NotebookJob, inputs: Inputs) -> dict[str, str]:
     return {name: inputs.tables.get(name, "missing") for name in job.reads}
 
 
-def reasons_to_run(job: NotebookJob, previous: dict | None, inputs: Inputs, notebook: dict,
-                   reports: Path) -> list[str]:
+def reasons_to_run(
+    job: NotebookJob, previous: dict | None, inputs: Inputs, notebook: dict, reports: Path
+) -> list[str]:
     """Why the job must run; an empty list means it is up to date."""
     if previous is None:
         return ["never run (or failed last time)"]
@@ -82,8 +89,11 @@ def reasons_to_run(job: NotebookJob, previous: dict | None, inputs: Inputs, note
     if previous["code"] != inputs.code:
         reasons.append("pipeline/ code changed")
     now = _read_tables(job, inputs)
-    changed = sorted(name for name in set(now) | set(previous["tables"])
-                     if now.get(name) != previous["tables"].get(name))
+    changed = sorted(
+        name
+        for name in set(now) | set(previous["tables"])
+        if now.get(name) != previous["tables"].get(name)
+    )
     if changed:
         reasons.append(f"warehouse content changed ({', '.join(changed)})")
     missing = [out for out in outputs(job) if not (reports / out).exists()]

@@ -56,15 +56,20 @@ def plan(paths: Paths, config: pipeline_toml.RunConfig, force: bool = False) -> 
     """Every configured job with the reasons it must run (parameters checked first)."""
     config_path = paths.root / pipeline_toml.CONFIG_NAME
     with connect_read_only(paths) as con:
-        jobs = pipeline_toml.expand(config, paths.notebooks, con, notebook_paths(paths), config_path)
+        jobs = pipeline_toml.expand(
+            config, paths.notebooks, con, notebook_paths(paths), config_path
+        )
         inputs = freshness.Inputs(io.code_fingerprint(), freshness.table_fingerprints(con))
-    notebooks = {spec.name: freshness.notebook_fingerprint(paths.notebooks / f"{spec.name}.ipynb")
-                 for spec in config.notebooks}
+    notebooks = {
+        spec.name: freshness.notebook_fingerprint(paths.notebooks / f"{spec.name}.ipynb")
+        for spec in config.notebooks
+    }
     previous = freshness.load(paths.reports)
     reasons = {}
     for job in jobs:
-        why = freshness.reasons_to_run(job, previous.get(job.key), inputs, notebooks[job.notebook],
-                                       paths.reports)
+        why = freshness.reasons_to_run(
+            job, previous.get(job.key), inputs, notebooks[job.notebook], paths.reports
+        )
         reasons[job.key] = ["forced (--force)"] if force and not why else why
     current = {job.key for job in jobs}
     return Plan(jobs, reasons, inputs, notebooks, sorted(set(previous) - current))
@@ -75,13 +80,16 @@ def explain(plan: Plan) -> list[str]:
     lines = []
     for job in plan.jobs:
         why = plan.reasons[job.key]
-        lines.append(f"{'run ' if why else 'skip'}  {job.page}: {'; '.join(why) if why else 'up to date'}")
+        lines.append(
+            f"{'run ' if why else 'skip'}  {job.page}: {'; '.join(why) if why else 'up to date'}"
+        )
     lines += [f"drop  {key}: no longer in {pipeline_toml.CONFIG_NAME}" for key in plan.retired]
     return lines
 
 
-def execute(paths: Paths, plan: Plan, workers: int,
-            produce: Callable[[NotebookJob], None]) -> Outcome:
+def execute(
+    paths: Paths, plan: Plan, workers: int, produce: Callable[[NotebookJob], None]
+) -> Outcome:
     """Run the planned jobs with `workers` kernels at a time; record each success at once."""
     from tqdm import tqdm
 
@@ -97,8 +105,10 @@ def execute(paths: Paths, plan: Plan, workers: int,
     freshness.save(paths.reports, state)
     if not todo:
         return outcome
-    with ThreadPoolExecutor(max_workers=workers) as pool, \
-            tqdm(total=len(todo), desc="notebooks", unit="nb", file=sys.stderr, disable=None) as bar:
+    with (
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        tqdm(total=len(todo), desc="notebooks", unit="nb", file=sys.stderr, disable=None) as bar,
+    ):
         futures = {pool.submit(produce, job): job for job in todo}
         for future in as_completed(futures):
             job = futures[future]

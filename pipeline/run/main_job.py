@@ -24,8 +24,13 @@ class RunFailed(Exception):
         super().__init__("\n".join(lines))
 
 
-def run(paths: Paths, report: Report = print, force: bool = False, explain: bool = False,
-        workers: int | None = None) -> jobs.Outcome:
+def run(
+    paths: Paths,
+    report: Report = print,
+    force: bool = False,
+    explain: bool = False,
+    workers: int | None = None,
+) -> jobs.Outcome:
     """The main job, end to end, under the build lock: only what changed is redone."""
     config = pipeline_toml.read_config(paths.root / pipeline_toml.CONFIG_NAME)
     with build_lock(paths):
@@ -43,8 +48,10 @@ def run(paths: Paths, report: Report = print, force: bool = False, explain: bool
                     report(line)
             produce = _page_producer(paths) if plan.to_run else None
             outcome = jobs.execute(paths, plan, workers or config.workers, produce)
-            details.append(f"{len(outcome.executed)} executed, {len(outcome.skipped)} up to date"
-                           + (f", {len(outcome.failed)} FAILED" if outcome.failed else ""))
+            details.append(
+                f"{len(outcome.executed)} executed, {len(outcome.skipped)} up to date"
+                + (f", {len(outcome.failed)} FAILED" if outcome.failed else "")
+            )
         with progress.step("site") as details:
             index = site.write_site(paths, plan.jobs, site.read_provenance(paths))
             details.append(relative(paths, index))
@@ -63,8 +70,14 @@ def _page_producer(paths: Paths) -> Callable[[pipeline_toml.NotebookJob], None]:
 
     def produce(job: pipeline_toml.NotebookJob) -> None:
         executed = notebook.execute(job, paths.reports / job.executed, cwd=paths.notebooks)
-        page = site.write_page(paths.reports, job.page, job.title, notebook.render_body(executed),
-                               provenance, site.shown_parameters(job.parameters))
+        page = site.write_page(
+            paths.reports,
+            job.page,
+            job.title,
+            notebook.render_body(executed),
+            provenance,
+            site.shown_parameters(job.parameters),
+        )
         if job.pdf_path:
             pdf.html_to_pdf(page, paths.reports / job.pdf_path)
 

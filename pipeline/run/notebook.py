@@ -48,7 +48,9 @@ class LocalSocketKernelManager(AsyncKernelManager):
 def kernel_manager_in(cwd: Path) -> type[LocalSocketKernelManager]:
     """A kernel manager starting its kernel in `cwd`. papermill's own `cwd` changes the whole
     process's directory, which parallel runs in threads would race on."""
-    return type("LocalSocketKernelManagerIn", (LocalSocketKernelManager,), {"working_dir": str(cwd)})
+    return type(
+        "LocalSocketKernelManagerIn", (LocalSocketKernelManager,), {"working_dir": str(cwd)}
+    )
 
 
 class NotebookFailed(Exception):
@@ -84,7 +86,9 @@ def execute(job: NotebookJob, executed_path: Path, cwd: Path) -> nbformat.Notebo
         )
     except papermill.PapermillExecutionError as exc:
         partial.replace(failed)
-        raise NotebookFailed(job, exc.exec_count, exc.source, f"{exc.ename}: {exc.evalue}") from None
+        raise NotebookFailed(
+            job, exc.exec_count, exc.source, f"{exc.ename}: {exc.evalue}"
+        ) from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

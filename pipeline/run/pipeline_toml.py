@@ -21,8 +21,18 @@ from pipeline.analysis import provenance
 from pipeline.errors import InputError
 
 CONFIG_NAME = "pipeline.toml"
-ENTRY_KEYS = {"name", "title", "page", "section", "for_each", "only", "sets", "parameters", "reads",
-              "pdf"}
+ENTRY_KEYS = {
+    "name",
+    "title",
+    "page",
+    "section",
+    "for_each",
+    "only",
+    "sets",
+    "parameters",
+    "reads",
+    "pdf",
+}
 #: What `for_each` iterates over, and the parameter each value sets.
 FOR_EACH = {"edition": "edition", "collectivity": "code"}
 #: Paths the runner hands to every notebook that declares them, relative to notebooks/.
@@ -30,8 +40,12 @@ PATH_PARAMETERS = ("warehouse", "geometry_dir", "maps_dir", "out_dir")
 
 #: Python types accepted for a parameter whose default (or annotation) has this type name.
 ACCEPTED_TYPES = {
-    "int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
-    "list": (list,), "dict": (dict,),
+    "int": (int,),
+    "float": (int, float),
+    "str": (str,),
+    "bool": (bool,),
+    "list": (list,),
+    "dict": (dict,),
 }
 
 
@@ -116,13 +130,17 @@ def _spec(path: Path, position: int, entry: dict) -> NotebookSpec:
     where = f"[[notebook]] #{position} ({entry.get('name', '?')})"
     unknown = set(entry) - ENTRY_KEYS
     if unknown:
-        raise InputError(path, f"{where}: unknown keys {sorted(unknown)}; expected {sorted(ENTRY_KEYS)}")
+        raise InputError(
+            path, f"{where}: unknown keys {sorted(unknown)}; expected {sorted(ENTRY_KEYS)}"
+        )
     for key in ("name", "title", "page"):
         if not isinstance(entry.get(key), str) or not entry[key]:
             raise InputError(path, f"{where}: `{key}` is required (a text)")
     for_each = entry.get("for_each")
     if for_each is not None and for_each not in FOR_EACH:
-        raise InputError(path, f"{where}: for_each must be one of {sorted(FOR_EACH)}, not {for_each!r}")
+        raise InputError(
+            path, f"{where}: for_each must be one of {sorted(FOR_EACH)}, not {for_each!r}"
+        )
     if for_each and "sets" in entry:
         raise InputError(path, f"{where}: give either for_each or sets, not both")
     only = entry.get("only")
@@ -131,7 +149,11 @@ def _spec(path: Path, position: int, entry: dict) -> NotebookSpec:
     sets = entry.get("sets", [{}])
     if not isinstance(sets, list) or not all(isinstance(s, dict) for s in sets):
         raise InputError(path, f"{where}: sets must be a list of tables")
-    if not entry["page"].endswith(".html") or Path(entry["page"]).is_absolute() or ".." in entry["page"]:
+    if (
+        not entry["page"].endswith(".html")
+        or Path(entry["page"]).is_absolute()
+        or ".." in entry["page"]
+    ):
         raise InputError(path, f"{where}: page must be a relative .html path under reports/")
     reads = entry.get("reads")
     return NotebookSpec(
@@ -157,7 +179,9 @@ def parameter_sets(spec: NotebookSpec, con: duckdb.DuckDBPyConnection) -> list[t
     return [(chosen, fields) for chosen, fields in sets if chosen[name] in spec.only]
 
 
-def _all_parameter_sets(spec: NotebookSpec, con: duckdb.DuckDBPyConnection) -> list[tuple[dict, dict]]:
+def _all_parameter_sets(
+    spec: NotebookSpec, con: duckdb.DuckDBPyConnection
+) -> list[tuple[dict, dict]]:
     if spec.for_each == "edition":
         return [({"edition": edition}, {}) for edition in provenance.editions_held(con)]
     if spec.for_each == "collectivity":
@@ -177,8 +201,13 @@ def _all_parameter_sets(spec: NotebookSpec, con: duckdb.DuckDBPyConnection) -> l
     return [(dict(chosen), {}) for chosen in spec.sets]
 
 
-def expand(config: RunConfig, notebooks: Path, con: duckdb.DuckDBPyConnection,
-           paths: dict[str, str], config_path: Path) -> list[NotebookJob]:
+def expand(
+    config: RunConfig,
+    notebooks: Path,
+    con: duckdb.DuckDBPyConnection,
+    paths: dict[str, str],
+    config_path: Path,
+) -> list[NotebookJob]:
     """Every job of the configuration, parameters checked against each notebook's `parameters` cell.
 
     `paths` maps PATH_PARAMETERS to values relative to notebooks/; a notebook receives those
@@ -193,17 +222,26 @@ def expand(config: RunConfig, notebooks: Path, con: duckdb.DuckDBPyConnection,
             problems.append(str(exc))
             continue
         for chosen, fields in parameter_sets(spec, con):
-            parameters = {**{k: v for k, v in paths.items() if k in declared}, **spec.parameters, **chosen}
+            parameters = {
+                **{k: v for k, v in paths.items() if k in declared},
+                **spec.parameters,
+                **chosen,
+            }
             try:
                 check_parameters(declared, parameters)
                 title = spec.title.format(**parameters, **fields)
                 page = spec.page.format(**{k: _slug(v) for k, v in parameters.items()})
             except (ParameterError, KeyError) as exc:
-                problems.append(f"{config_path}: notebook {spec.name} with {json.dumps(chosen)}: "
-                                f"{exc if isinstance(exc, ParameterError) else f'unknown field {exc}'}")
+                problems.append(
+                    f"{config_path}: notebook {spec.name} with {json.dumps(chosen)}: "
+                    f"{exc if isinstance(exc, ParameterError) else f'unknown field {exc}'}"
+                )
                 continue
-            jobs.append(NotebookJob(spec.name, source, title, page, spec.section, parameters,
-                                    spec.reads, spec.pdf))
+            jobs.append(
+                NotebookJob(
+                    spec.name, source, title, page, spec.section, parameters, spec.reads, spec.pdf
+                )
+            )
     if problems:
         raise ParameterError("\n".join(problems))
     return jobs
@@ -225,13 +263,16 @@ def declared_parameters(notebook: Path) -> dict[str, str | None]:
     try:
         tree = ast.parse("".join(tagged[0]["source"]))
     except SyntaxError as exc:
-        raise InputError(notebook, f"the parameters cell is not valid Python ({exc.msg})",
-                         row=exc.lineno) from None
+        raise InputError(
+            notebook, f"the parameters cell is not valid Python ({exc.msg})", row=exc.lineno
+        ) from None
     declared: dict[str, str | None] = {}
     for statement in tree.body:
         if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             annotation = statement.annotation
-            declared[statement.target.id] = annotation.id if isinstance(annotation, ast.Name) else None
+            declared[statement.target.id] = (
+                annotation.id if isinstance(annotation, ast.Name) else None
+            )
         elif isinstance(statement, ast.Assign):
             for target in statement.targets:
                 if isinstance(target, ast.Name):
@@ -253,14 +294,18 @@ def check_parameters(declared: dict[str, str | None], parameters: dict) -> None:
     problems = []
     for name, value in parameters.items():
         if name not in declared:
-            problems.append(f"unknown parameter {name!r} (the notebook declares {sorted(declared)})")
+            problems.append(
+                f"unknown parameter {name!r} (the notebook declares {sorted(declared)})"
+            )
             continue
         expected = declared[name]
         if expected is None or expected not in ACCEPTED_TYPES:
             continue
         wrong_bool = isinstance(value, bool) and expected in ("int", "float")
         if wrong_bool or not isinstance(value, ACCEPTED_TYPES[expected]):
-            problems.append(f"parameter {name!r} must be {expected}, not {type(value).__name__} ({value!r})")
+            problems.append(
+                f"parameter {name!r} must be {expected}, not {type(value).__name__} ({value!r})"
+            )
     if problems:
         raise ParameterError("; ".join(problems))
 

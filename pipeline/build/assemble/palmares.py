@@ -54,7 +54,8 @@ def assemble_palmares(paths: Paths, reference: dict[str, pd.DataFrame]) -> Palma
 
     (aggregates_entry,) = by_role["edition_aggregates"]
     aggregates = edition_source.read_edition_aggregates(
-        manifest.verified(directory, aggregates_entry))
+        manifest.verified(directory, aggregates_entry)
+    )
     counts[aggregates_entry["path"]] = len(aggregates)
     edition, conflicts = edition_source.choose_editions(aggregates, set(rows["edition"]))
     edition["distinctions"] = edition["label_year"].map(_distinctions(rows))
@@ -62,16 +63,25 @@ def assemble_palmares(paths: Paths, reference: dict[str, pd.DataFrame]) -> Palma
     (claims_entry,) = by_role["claims"]
     (facts_entry,) = by_role["claim_facts"]
     claims = claim_source.read_claims(manifest.verified(directory, claims_entry))
-    facts = claim_source.read_claim_facts(manifest.verified(directory, facts_entry),
-                                          set(claims["source_row"]))
+    facts = claim_source.read_claim_facts(
+        manifest.verified(directory, facts_entry), set(claims["source_row"])
+    )
     counts[claims_entry["path"]], counts[facts_entry["path"]] = len(claims), len(facts)
     claim = check_claims(claims, facts, resolver, laureates, list(edition["label_year"]))
 
-    sources = [manifest.source_row(paths.root, directory, entry, counts.get(entry["path"]))
-               for entry in entries]
-    tables = {"edition_aggregate": aggregates, "edition": edition, "edition_conflict": conflicts,
-              "laureates": laureates, "quarantine": quarantine, "claim": claim,
-              "claim_fact": _as_table(facts, "claim_fact")}
+    sources = [
+        manifest.source_row(paths.root, directory, entry, counts.get(entry["path"]))
+        for entry in entries
+    ]
+    tables = {
+        "edition_aggregate": aggregates,
+        "edition": edition,
+        "edition_conflict": conflicts,
+        "laureates": laureates,
+        "quarantine": quarantine,
+        "claim": claim,
+        "claim_fact": _as_table(facts, "claim_fact"),
+    }
     return Palmares(tables, sources)
 
 
@@ -83,20 +93,28 @@ def _by_role(directory: Path, entries: list[dict]) -> dict[str, list[dict]]:
     for role in ("palmares", "overrides", "edition_aggregates", "claims", "claim_facts"):
         count = len(grouped.get(role, []))
         if count == 0 or (role != "palmares" and count > 1):
-            raise InputError(directory / manifest.MANIFEST,
-                             f"lists {count} file(s) with role {role!r}")
+            raise InputError(
+                directory / manifest.MANIFEST, f"lists {count} file(s) with role {role!r}"
+            )
     return grouped
 
 
-def split_resolved(rows: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_resolved(
+    rows: pd.DataFrame, decisions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The `laureates` and `quarantine` tables; every row read lands in exactly one of them."""
     resolved = decisions["status"] == "resolved"
-    both = rows.drop(columns="code").join(decisions[["code", "entity", "departement_code", "method", "score",
-                                "candidates", "reason"]])
-    laureates = both[resolved].rename(columns={
-        "departement": "published_departement", "departement_code": "departement",
-        "method": "resolution_method", "score": "resolution_score",
-    })
+    both = rows.drop(columns="code").join(
+        decisions[["code", "entity", "departement_code", "method", "score", "candidates", "reason"]]
+    )
+    laureates = both[resolved].rename(
+        columns={
+            "departement": "published_departement",
+            "departement_code": "departement",
+            "method": "resolution_method",
+            "score": "resolution_score",
+        }
+    )
     laureates["name"] = laureates["published_name"]
     quarantine = both[~resolved].copy()
     quarantine["name"] = quarantine["published_name"]
@@ -124,10 +142,15 @@ def check_claims(
 ) -> pd.DataFrame:
     """The `claim` table: each claim, the collectivity it names, and the verdict of the rows
     held on it, by the one reading of `claim_semantics` (editions are the label years)."""
-    asked = pd.DataFrame({
-        "edition": claims["stated_in_year"], "name": claims["name"],
-        "departement": claims["departement"], "kind": None, "code": None,
-    })
+    asked = pd.DataFrame(
+        {
+            "edition": claims["stated_in_year"],
+            "name": claims["name"],
+            "departement": claims["departement"],
+            "kind": None,
+            "code": None,
+        }
+    )
     decisions = resolver.resolve_rows(asked)
     claims = claims.assign(code=decisions["code"].where(decisions["status"] == "resolved"))
     statuses, details = [], []
@@ -139,8 +162,9 @@ def check_claims(
             status, detail = "not_checkable", "no checkable fact (undated or context only)"
         else:
             held = laureates[laureates["code"] == claim.code]
-            status, detail = claim_semantics.check(mine.itertuples(index=False),
-                                                   held_masks(held), editions)
+            status, detail = claim_semantics.check(
+                mine.itertuples(index=False), held_masks(held), editions
+            )
         statuses.append(status)
         details.append(detail)
     claims = claims.assign(check_status=statuses, check_detail=details)
@@ -150,5 +174,7 @@ def check_claims(
 def held_masks(held: pd.DataFrame) -> dict[int, int]:
     """Per edition, the states the rows held for one collectivity allow (see
     `claim_semantics.held_mask`)."""
-    return {int(edition): claim_semantics.held_mask(group["arobases"].dropna())
-            for edition, group in held.groupby("edition")}
+    return {
+        int(edition): claim_semantics.held_mask(group["arobases"].dropna())
+        for edition, group in held.groupby("edition")
+    }

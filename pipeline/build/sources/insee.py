@@ -119,18 +119,29 @@ ROLE_NOTES = "notes"
 ROLES = (ROLE_CURATED, ROLE_DOWNLOAD, ROLE_EPCI_VINTAGE, ROLE_NOTES)
 
 #: Geographic levels of the table; those with a reference geography are joined to COG 2026.
-LEVELS = ("country", "region", "departement", "arrondissement", "epci", "epci_group",
-          "infra_departement", "infra_region", "urban_area_type", "region_group", "supranational")
+LEVELS = (
+    "country",
+    "region",
+    "departement",
+    "arrondissement",
+    "epci",
+    "epci_group",
+    "infra_departement",
+    "infra_region",
+    "urban_area_type",
+    "region_group",
+    "supranational",
+)
 REFERENCE_LEVELS = ("region", "departement", "arrondissement", "epci")
 
 DEFINITIONS = {
     "2019": "INSEE 2017-2019 (DSI v1): no Internet use in the last 12 months, or 0 in the four "
-            "domains (information, communication, problem solving, software); Insee Première "
-            "n°1780, Insee Références 2019, regional studies of 2019 data, Insee Analyses n°85",
+    "domains (information, communication, problem solving, software); Insee Première "
+    "n°1780, Insee Références 2019, regional studies of 2019 data, Insee Analyses n°85",
     "2021": "INSEE 2021 (DSI 2.0): no Internet use in the last 3 months, or no basic skills in "
-            "the five domains (privacy added); Insee Première n°1953 (15.4 % in 2021)",
+    "the five domains (privacy added); Insee Première n°1953 (15.4 % in 2021)",
     "2025": "INSEE 2025 indicator on 16-74 year-olds (Eurostat field), five domains; Insee Focus "
-            "n°376",
+    "n°376",
     "eurostat_dsi_v1": "Eurostat Digital Skills Indicator, first version (up to 2019)",
     "eurostat_dsi_2": "Eurostat Digital Skills Indicator 2.0 (from 2021)",
 }
@@ -161,13 +172,33 @@ ESTIMATIONS = ("survey", "modelled", "not_stated")
 UNITS = ("percent", "persons", "thousand_persons", "million_persons")
 
 #: Header of the curated CSV, in this order.
-CURATED_HEADER = ["year", "geography_level", "geography_code", "geography_name", "breakdown",
-                  "breakdown_value", "indicator", "value_pct", "population_scope",
-                  "publication", "source_url", "quote"]
+CURATED_HEADER = [
+    "year",
+    "geography_level",
+    "geography_code",
+    "geography_name",
+    "breakdown",
+    "breakdown_value",
+    "indicator",
+    "value_pct",
+    "population_scope",
+    "publication",
+    "source_url",
+    "quote",
+]
 
 #: Columns of the frame `read_insee_figure` returns, whatever the file format.
-FIGURE_COLUMNS = ["source_file", "source_row", "geography_level", "geography_code",
-                  "geography_name", "measure", "value", "value_published", "cells"]
+FIGURE_COLUMNS = [
+    "source_file",
+    "source_row",
+    "geography_level",
+    "geography_code",
+    "geography_name",
+    "measure",
+    "value",
+    "value_published",
+    "cells",
+]
 
 #: EPCI lists by vintage: year → npm version of @etalab/decoupage-administratif holding the DGCL
 #: list of 1 January of that year (0.3.0 to 0.7.0 ship the same epci.json, 1259 EPCI).
@@ -179,8 +210,20 @@ CSV_SEPARATORS = (";", "\t", ",")
 #: Cells INSEE writes for a value it does not publish (secret, not available, not significant).
 MISSING_MARKERS = {"s", "nd", "n.d.", "n.d", "ns", "n.s.", "///", "-", "–", "—", "…", "..."}
 #: First words of the notes INSEE puts under a table.
-FOOTER_WORDS = ("source", "sources", "champ", "lecture", "note", "notes", "guide de lecture",
-                "definition", "definitions", "avertissement", "*", "(")
+FOOTER_WORDS = (
+    "source",
+    "sources",
+    "champ",
+    "lecture",
+    "note",
+    "notes",
+    "guide de lecture",
+    "definition",
+    "definitions",
+    "avertissement",
+    "*",
+    "(",
+)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]")
 
 _SKILLS_INDICATOR = re.compile(r"illectron|skill|capacit|mastery")
@@ -193,6 +236,7 @@ class MetadataError(ValueError):
 
 
 # --- Text helpers ---------------------------------------------------------------------------
+
 
 def _fold(text: str) -> str:
     """Lower case without accents, typographic apostrophes and dashes made plain, spaces single."""
@@ -250,8 +294,12 @@ def second_hand(publication: str) -> tuple[bool, str | None]:
     for part in re.findall(r"\(([^()]*)\)", publication):
         if re.search(r"\b(repris|reprise|cit[ée]e?)\b", part, flags=re.IGNORECASE):
             return True, part.strip()
-    if match := re.search(r"\b((?:cit[ée]e?|repris|reprise) par\b.*|valeurs lues dans la "
-                          r"copie\b.*)$", publication, flags=re.IGNORECASE):
+    if match := re.search(
+        r"\b((?:cit[ée]e?|repris|reprise) par\b.*|valeurs lues dans la "
+        r"copie\b.*)$",
+        publication,
+        flags=re.IGNORECASE,
+    ):
         return True, match[1].strip()
     return False, None
 
@@ -291,8 +339,12 @@ def estimation_of(producer: str, indicator: str, year: int, level: str) -> str:
     if indicator.endswith("_modelled"):
         return "modelled"
     if producer == "INSEE":
-        if year == 2019 and level not in ("country", "region_group", "supranational",
-                                          "urban_area_type"):
+        if year == 2019 and level not in (
+            "country",
+            "region_group",
+            "supranational",
+            "urban_area_type",
+        ):
             return "modelled"
         return "not_stated" if level == "urban_area_type" else "survey"
     if producer.startswith(("Eurostat", "EIGE", "CREDOC", "ANCT", "Défenseur")):
@@ -363,18 +415,32 @@ def read_illectronism_csv(path: Path, source_file: str | None = None) -> pd.Data
         raise InputError(path, f"malformed CSV ({exc})", row=reader.line_num) from None
     if not rows or rows[0] != CURATED_HEADER:
         found = rows[0] if rows else []
-        raise InputError(path, f"header must be {','.join(CURATED_HEADER)} (found "
-                               f"{','.join(found) or 'nothing'})", row=1)
-    required = ("year", "geography_level", "geography_name", "breakdown", "breakdown_value",
-                "indicator", "value_pct", "population_scope", "publication", "source_url")
+        raise InputError(
+            path,
+            f"header must be {','.join(CURATED_HEADER)} (found {','.join(found) or 'nothing'})",
+            row=1,
+        )
+    required = (
+        "year",
+        "geography_level",
+        "geography_name",
+        "breakdown",
+        "breakdown_value",
+        "indicator",
+        "value_pct",
+        "population_scope",
+        "publication",
+        "source_url",
+    )
     this_year = dt.date.today().year
     records = []
     for number, cells in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(CURATED_HEADER):
-            raise InputError(path, f"{len(cells)} fields, expected {len(CURATED_HEADER)}",
-                             row=number)
+            raise InputError(
+                path, f"{len(cells)} fields, expected {len(CURATED_HEADER)}", row=number
+            )
         raw = dict(zip(CURATED_HEADER, (cell.strip() for cell in cells)))
         for column in required:
             if not raw[column]:
@@ -387,8 +453,9 @@ def read_illectronism_csv(path: Path, source_file: str | None = None) -> pd.Data
             raise InputError(path, f"year {year} outside {FIRST_YEAR}-{this_year}", row=number)
         level = raw["geography_level"]
         if level not in LEVELS:
-            raise InputError(path, f"unknown geography_level {level!r} (known: "
-                                   f"{', '.join(LEVELS)})", row=number)
+            raise InputError(
+                path, f"unknown geography_level {level!r} (known: {', '.join(LEVELS)})", row=number
+            )
         indicator = raw["indicator"]
         if not re.fullmatch(r"[a-z][a-z0-9_]*", indicator):
             raise InputError(path, f"indicator {indicator!r} is not snake_case", row=number)
@@ -397,46 +464,55 @@ def read_illectronism_csv(path: Path, source_file: str | None = None) -> pd.Data
         except ValueError as exc:
             raise InputError(path, str(exc), row=number) from None
         unit = _unit_of(indicator, raw["population_scope"])
-        if unit == "percent" and any(v is not None and not 0 <= v <= 100
-                                     for v in (value, low, high)):
-            raise InputError(path, f"value {raw['value_pct']!r} is not a percentage (0-100); "
-                                   "counts need an indicator ending in _thousands or _millions",
-                             row=number)
+        if unit == "percent" and any(
+            v is not None and not 0 <= v <= 100 for v in (value, low, high)
+        ):
+            raise InputError(
+                path,
+                f"value {raw['value_pct']!r} is not a percentage (0-100); "
+                "counts need an indicator ending in _thousands or _millions",
+                row=number,
+            )
         producer = producer_of(raw["publication"])
         is_second, relay = second_hand(raw["publication"])
-        records.append({
-            "source_file": source_file if source_file is not None else str(path),
-            "source_row": number,
-            "year": year,
-            "geography_level": level,
-            "geography_code": raw["geography_code"] or None,
-            "geography_name": raw["geography_name"],
-            "code_vintage": year if level in REFERENCE_LEVELS and raw["geography_code"] else None,
-            "breakdown": raw["breakdown"],
-            "breakdown_value": raw["breakdown_value"],
-            "indicator": indicator,
-            "value": value,
-            "value_kind": kind,
-            "value_low": low,
-            "value_high": high,
-            "value_published": raw["value_pct"],
-            "unit": unit,
-            "population_scope": normalise_scope(raw["population_scope"]),
-            "population_scope_published": raw["population_scope"],
-            "definition_version": definition_of(producer, indicator, year, raw["publication"]),
-            "estimation": estimation_of(producer, indicator, year, level),
-            "producer": producer,
-            "publication": raw["publication"],
-            "source_url": raw["source_url"],
-            "quote": raw["quote"] or None,
-            "is_second_hand": is_second,
-            "relayed_by": relay,
-            "note": None,
-        })
+        records.append(
+            {
+                "source_file": source_file if source_file is not None else str(path),
+                "source_row": number,
+                "year": year,
+                "geography_level": level,
+                "geography_code": raw["geography_code"] or None,
+                "geography_name": raw["geography_name"],
+                "code_vintage": year
+                if level in REFERENCE_LEVELS and raw["geography_code"]
+                else None,
+                "breakdown": raw["breakdown"],
+                "breakdown_value": raw["breakdown_value"],
+                "indicator": indicator,
+                "value": value,
+                "value_kind": kind,
+                "value_low": low,
+                "value_high": high,
+                "value_published": raw["value_pct"],
+                "unit": unit,
+                "population_scope": normalise_scope(raw["population_scope"]),
+                "population_scope_published": raw["population_scope"],
+                "definition_version": definition_of(producer, indicator, year, raw["publication"]),
+                "estimation": estimation_of(producer, indicator, year, level),
+                "producer": producer,
+                "publication": raw["publication"],
+                "source_url": raw["source_url"],
+                "quote": raw["quote"] or None,
+                "is_second_hand": is_second,
+                "relayed_by": relay,
+                "note": None,
+            }
+        )
     return pd.DataFrame.from_records(records, columns=_FIGURE_TABLE_COLUMNS)
 
 
 # --- INSEE figure downloads: formats --------------------------------------------------------
+
 
 @dataclass
 class _Table:
@@ -485,8 +561,7 @@ def _csv_table(path: Path) -> _Table:
             return _split(rows, found)
         parsed.append(rows)
     # No header recognised: keep the split with most columns, so the error lists the headers.
-    return _split(max(parsed, key=lambda rows: max((len(c) for _, c in rows[:5]), default=0)),
-                  None)
+    return _split(max(parsed, key=lambda rows: max((len(c) for _, c in rows[:5]), default=0)), None)
 
 
 def _xlsx_table(path: Path) -> _Table:
@@ -510,8 +585,9 @@ def _xlsx_table(path: Path) -> _Table:
     except OSError as exc:
         raise InputError(path, f"cannot read the file ({exc.strerror or exc})") from None
     except (zipfile.BadZipFile, InvalidFileException):
-        raise InputError(path, "not a valid Excel workbook (.xlsx): save it again as .xlsx "
-                               "or CSV") from None
+        raise InputError(
+            path, "not a valid Excel workbook (.xlsx): save it again as .xlsx or CSV"
+        ) from None
     except (KeyError, IndexError, ValueError, SyntaxError, zlib.error) as exc:
         raise InputError(path, f"damaged Excel workbook ({type(exc).__name__}: {exc})") from None
     return _split(rows, _find_header(rows))
@@ -525,8 +601,11 @@ def _json_table(path: Path) -> _Table:
     except json.JSONDecodeError as exc:
         raise InputError(path, f"not valid JSON ({exc.msg})", row=exc.lineno) from None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise InputError(path, "a JSON figure must be a list of objects keyed by the table's "
-                               'headers ([{"Code EPCI": ..., "Taux (en %)": ...}])')
+        raise InputError(
+            path,
+            "a JSON figure must be a list of objects keyed by the table's "
+            'headers ([{"Code EPCI": ..., "Taux (en %)": ...}])',
+        )
     decoder, position, lines = json.JSONDecoder(), text.index("[") + 1, []
     skip = re.compile(r"[\s,]*")
     for _ in data:
@@ -542,20 +621,33 @@ def _json_table(path: Path) -> _Table:
 
 def _split(rows: list[tuple[int, list]], header_index: int | None) -> _Table:
     if header_index is None:  # no header recognised: the first non-empty row, for the errors
-        header_index = next((i for i, (_, cells) in enumerate(rows)
-                             if any(c is not None for c in cells)), None)
+        header_index = next(
+            (i for i, (_, cells) in enumerate(rows) if any(c is not None for c in cells)), None
+        )
         if header_index is None:
             return _Table(rows[0][0] if rows else 1, [], [])
     number, headers = rows[header_index]
-    return _Table(number, list(headers), rows[header_index + 1:])
+    return _Table(number, list(headers), rows[header_index + 1 :])
 
 
 # --- INSEE figure downloads: columns --------------------------------------------------------
 
-_CODE_LEVELS = (("epci", "epci"), ("interco", "epci"), ("region", "region"),
-                ("departement", "departement"))
-_NAME_EXACT = {"territoire", "intercommunalite", "epci", "region", "departement", "zone",
-               "zonage", "nom"}
+_CODE_LEVELS = (
+    ("epci", "epci"),
+    ("interco", "epci"),
+    ("region", "region"),
+    ("departement", "departement"),
+)
+_NAME_EXACT = {
+    "territoire",
+    "intercommunalite",
+    "epci",
+    "region",
+    "departement",
+    "zone",
+    "zonage",
+    "nom",
+}
 
 
 def _column_kind(header) -> tuple[str, str | None] | None:
@@ -572,8 +664,12 @@ def _column_kind(header) -> tuple[str, str | None] | None:
         return None
     if text.startswith(("libelle", "nom ")) or text in _NAME_EXACT:
         return "name", None
-    if text.startswith(("taux", "part ", "part(", "proportion", "pourcentage")) or text == "part" \
-            or "(en %)" in text or text in ("%", "en %"):
+    if (
+        text.startswith(("taux", "part ", "part(", "proportion", "pourcentage"))
+        or text == "part"
+        or "(en %)" in text
+        or text in ("%", "en %")
+    ):
         return "rate", None
     if text.startswith(("nombre", "effectif", "nb ")):
         return "count", None
@@ -610,26 +706,46 @@ def _columns(path: Path, table: _Table) -> _Columns:
     found = ", ".join(repr(h) for h in table.headers if h is not None) or "none"
     codes, rates, counts = kinds.get("code", []), kinds.get("rate", []), kinds.get("count", [])
     if not codes:
-        raise InputError(path, "no code column: expected 'Code EPCI', 'Code région' or 'Code "
-                               f"département' (headers found: {found})", row=table.header_row)
+        raise InputError(
+            path,
+            "no code column: expected 'Code EPCI', 'Code région' or 'Code "
+            f"département' (headers found: {found})",
+            row=table.header_row,
+        )
     if len(codes) > 1:
-        raise InputError(path, "several code columns (" + ", ".join(
-            repr(table.headers[i]) for i, _ in codes) + "): keep one", row=table.header_row)
+        raise InputError(
+            path,
+            "several code columns ("
+            + ", ".join(repr(table.headers[i]) for i, _ in codes)
+            + "): keep one",
+            row=table.header_row,
+        )
     if not rates and not counts:
-        raise InputError(path, "no value column: expected a rate ('Taux (en %)', 'Part ...') or "
-                               f"a count ('Nombre ...') (headers found: {found})",
-                         row=table.header_row)
+        raise InputError(
+            path,
+            "no value column: expected a rate ('Taux (en %)', 'Part ...') or "
+            f"a count ('Nombre ...') (headers found: {found})",
+            row=table.header_row,
+        )
     for kind, columns in (("rate", rates), ("count", counts)):
         if len(columns) > 1:
-            raise InputError(path, f"several {kind} columns (" + ", ".join(
-                repr(table.headers[i]) for i, _ in columns) + "): a figure download gives one "
-                "indicator; save each column in its own file", row=table.header_row)
+            raise InputError(
+                path,
+                f"several {kind} columns ("
+                + ", ".join(repr(table.headers[i]) for i, _ in columns)
+                + "): a figure download gives one "
+                "indicator; save each column in its own file",
+                row=table.header_row,
+            )
     names = kinds.get("name", [])
-    name = next((i for i, _ in names if _fold(table.headers[i]).startswith("libelle")),
-                names[0][0] if names else None)
-    (code, level), = codes
-    return _Columns(level, code, name, rates[0][0] if rates else None,
-                    counts[0][0] if counts else None)
+    name = next(
+        (i for i, _ in names if _fold(table.headers[i]).startswith("libelle")),
+        names[0][0] if names else None,
+    )
+    ((code, level),) = codes
+    return _Columns(
+        level, code, name, rates[0][0] if rates else None, counts[0][0] if counts else None
+    )
 
 
 # --- INSEE figure downloads: values ---------------------------------------------------------
@@ -637,8 +753,7 @@ def _columns(path: Path, table: _Table) -> _Columns:
 _CODE_SHAPES = {
     "epci": (re.compile(r"\d{9}"), "a 9-digit SIREN"),
     "region": (re.compile(r"\d{2}"), "a 2-digit région code"),
-    "departement": (re.compile(r"\d{2}|2[AB]|97\d"),
-                    "a département code (01-95, 2A, 2B, 971-976)"),
+    "departement": (re.compile(r"\d{2}|2[AB]|97\d"), "a département code (01-95, 2A, 2B, 971-976)"),
 }
 
 
@@ -672,11 +787,14 @@ class _DecimalMark:
             self.mark, self.example = mark, (text, row)
         elif mark != self.mark:
             written = "a comma" if self.mark == "," else "a point"
-            raise InputError(self.path, f"value {text!r} in column {header!r} has a decimal "
-                             f"{'point' if mark == '.' else 'comma'}, but this file writes "
-                             f"decimals with {written} ({self.example[0]!r} in row "
-                             f"{self.example[1]}): correct the value or export the file again",
-                             row=row)
+            raise InputError(
+                self.path,
+                f"value {text!r} in column {header!r} has a decimal "
+                f"{'point' if mark == '.' else 'comma'}, but this file writes "
+                f"decimals with {written} ({self.example[0]!r} in row "
+                f"{self.example[1]}): correct the value or export the file again",
+                row=row,
+            )
 
 
 def _rate(path: Path, cell, row: int, header: str, marks: _DecimalMark) -> float | None:
@@ -689,8 +807,7 @@ def _rate(path: Path, cell, row: int, header: str, marks: _DecimalMark) -> float
         if text.casefold() in MISSING_MARKERS:
             return None
         if not re.fullmatch(r"-?\d+([.,]\d+)?", text):
-            raise InputError(path, f"value {cell!r} in column {header!r} is not a number",
-                             row=row)
+            raise InputError(path, f"value {cell!r} in column {header!r} is not a number", row=row)
         marks.check(text, row, header)
         value = float(text.replace(",", "."))
     if not 0 <= value <= 100:
@@ -703,15 +820,19 @@ def _count(path: Path, cell, row: int, header: str) -> float | None:
         raise InputError(path, f"value {cell!r} in column {header!r} is not a number", row=row)
     if isinstance(cell, (int, float)):
         if float(cell) != int(cell) or cell < 0:
-            raise InputError(path, f"count {cell!r} in column {header!r} is not a whole number",
-                             row=row)
+            raise InputError(
+                path, f"count {cell!r} in column {header!r} is not a whole number", row=row
+            )
         return float(cell)
     text = _SPACES.sub("", str(cell))
     if text.casefold() in MISSING_MARKERS:
         return None
     if not re.fullmatch(r"\d+", text):
-        problem = "is not a number" if not re.search(r"\d", text) else (
-            "is not a whole number (INSEE separates thousands with spaces: 3 346)")
+        problem = (
+            "is not a number"
+            if not re.search(r"\d", text)
+            else ("is not a whole number (INSEE separates thousands with spaces: 3 346)")
+        )
         raise InputError(path, f"count {cell!r} in column {header!r} {problem}", row=row)
     return float(text)
 
@@ -719,8 +840,11 @@ def _count(path: Path, cell, row: int, header: str) -> float | None:
 def _is_footer(cells: list) -> bool:
     """A note under the table: one text cell starting "Source", "Champ", "Lecture"..."""
     filled = [c for c in cells if c is not None]
-    return len(filled) == 1 and isinstance(filled[0], str) and \
-        _fold(filled[0]).startswith(FOOTER_WORDS)
+    return (
+        len(filled) == 1
+        and isinstance(filled[0], str)
+        and _fold(filled[0]).startswith(FOOTER_WORDS)
+    )
 
 
 def read_insee_figure(path: Path, source_file: str | None = None) -> pd.DataFrame:
@@ -733,8 +857,11 @@ def read_insee_figure(path: Path, source_file: str | None = None) -> pd.DataFram
     readers = {".csv": _csv_table, ".xlsx": _xlsx_table, ".json": _json_table}
     suffix = path.suffix.lower()
     if suffix not in readers:
-        raise InputError(path, f"unsupported file type {suffix or '(no extension)'!r}: an INSEE "
-                               "figure download is read as .csv, .xlsx or .json")
+        raise InputError(
+            path,
+            f"unsupported file type {suffix or '(no extension)'!r}: an INSEE "
+            "figure download is read as .csv, .xlsx or .json",
+        )
     table = readers[suffix](path)
     columns = _columns(path, table)
     headers = table.headers
@@ -747,22 +874,32 @@ def read_insee_figure(path: Path, source_file: str | None = None) -> pd.DataFram
             continue
         for cell in cells:
             if isinstance(cell, _Formula):
-                raise InputError(path, f"cell {cell.coordinate} holds a formula: save the "
-                                       "workbook with values only", row=number)
+                raise InputError(
+                    path,
+                    f"cell {cell.coordinate} holds a formula: save the workbook with values only",
+                    row=number,
+                )
         if _is_footer(cells):
             break  # the notes under the table: nothing after them is data
         code_cell = cells[columns.code]
         if code_cell is None:
-            raise InputError(path, f"no {columns.level} code in column "
-                                   f"{headers[columns.code]!r}", row=number)
+            raise InputError(
+                path, f"no {columns.level} code in column {headers[columns.code]!r}", row=number
+            )
         code = _code(path, columns.level, code_cell, number)
         if code in seen:
-            raise InputError(path, f"{columns.level} code {code} appears twice (rows "
-                                   f"{seen[code]} and {number})", row=number)
+            raise InputError(
+                path,
+                f"{columns.level} code {code} appears twice (rows {seen[code]} and {number})",
+                row=number,
+            )
         seen[code] = number
         name = cells[columns.name] if columns.name is not None else None
-        quoted = "; ".join(f"{h}: {_published(c)}" for h, c in zip(headers, cells)
-                           if h is not None and c is not None)
+        quoted = "; ".join(
+            f"{h}: {_published(c)}"
+            for h, c in zip(headers, cells)
+            if h is not None and c is not None
+        )
         measures = (("rate", columns.rate), ("count", columns.count))
         for measure, index in measures:
             if index is None:
@@ -774,9 +911,19 @@ def read_insee_figure(path: Path, source_file: str | None = None) -> pd.DataFram
                 value, published = _rate(path, cell, number, header, marks), _published(cell)
             else:
                 value, published = _count(path, cell, number, header), _published(cell)
-            records.append([source_file if source_file is not None else str(path), number,
-                            columns.level, code, None if name is None else str(name).strip(),
-                            measure, value, published, quoted])
+            records.append(
+                [
+                    source_file if source_file is not None else str(path),
+                    number,
+                    columns.level,
+                    code,
+                    None if name is None else str(name).strip(),
+                    measure,
+                    value,
+                    published,
+                    quoted,
+                ]
+            )
     if not records:
         raise InputError(path, "no data row under the header", row=table.header_row)
     return pd.DataFrame(records, columns=FIGURE_COLUMNS).astype({"value": "float64"})
@@ -801,6 +948,7 @@ def looks_like_insee_figure(path: Path) -> bool:
 
 
 # --- Metadata of a figure download ----------------------------------------------------------
+
 
 def _count_indicator(indicator: str) -> str:
     return indicator.replace("rate", "count", 1) if "rate" in indicator else f"{indicator}_count"
@@ -838,13 +986,17 @@ def ingest_metadata(
 
     Raises `MetadataError` naming the option (as the CLI spells it) and the problem.
     """
+
     def fail(option: str, value, problem: str):
         raise MetadataError(f"--{option.replace('_', '-')} {value!r}: {problem}")
 
     indicator = (indicator or "").strip()
     if not re.fullmatch(r"[a-z][a-z0-9_]*", indicator):
-        fail("indicator", indicator, "give the indicator in snake_case, e.g. "
-                                     "illectronism_rate_modelled")
+        fail(
+            "indicator",
+            indicator,
+            "give the indicator in snake_case, e.g. illectronism_rate_modelled",
+        )
     this_year = dt.date.today().year
     try:
         year = int(year)
@@ -854,15 +1006,25 @@ def ingest_metadata(
         fail("year", year, f"the year of the data must be in {FIRST_YEAR}-{this_year}")
     definition = str(definition or "").strip()
     if definition not in (*DEFINITIONS, NO_DEFINITION):
-        fail("definition", definition, "one of " + ", ".join((*DEFINITIONS, NO_DEFINITION))
-             + " (2019: 4 domains, 12 months; 2021: 5 domains, 3 months; 2025: 16-74 year-olds)")
+        fail(
+            "definition",
+            definition,
+            "one of "
+            + ", ".join((*DEFINITIONS, NO_DEFINITION))
+            + " (2019: 4 domains, 12 months; 2021: 5 domains, 3 months; 2025: 16-74 year-olds)",
+        )
     if definition == NO_DEFINITION and is_skills_indicator(indicator):
-        fail("definition", definition, f"{indicator} measures illectronism or digital skills: "
-                                       "say which definition (2019, 2021 or 2025)")
+        fail(
+            "definition",
+            definition,
+            f"{indicator} measures illectronism or digital skills: "
+            "say which definition (2019, 2021 or 2025)",
+        )
     scope = (scope or "").strip()
     if not _valid_scope(scope):
-        fail("scope", scope, "one of " + ", ".join(SCOPES) + ", or an age group such as 75+ "
-                                                               "or 60-74")
+        fail(
+            "scope", scope, "one of " + ", ".join(SCOPES) + ", or an age group such as 75+ or 60-74"
+        )
     source_url = (source_url or "").strip()
     if not re.fullmatch(r"https?://\S+", source_url):
         fail("source_url", source_url, "give the http(s) URL of the page or figure")
@@ -910,38 +1072,43 @@ def figure_rows(figure: pd.DataFrame, metadata: dict) -> pd.DataFrame:
     meta = ingest_metadata(**metadata)
     rate = figure["measure"] == "rate"
     relay = meta["second_hand_via"]
-    return pd.DataFrame({
-        "source_file": figure["source_file"],
-        "source_row": figure["source_row"],
-        "year": meta["year"],
-        "geography_level": figure["geography_level"],
-        "geography_code": figure["geography_code"],
-        "geography_name": figure["geography_name"].fillna(figure["geography_code"]),
-        "code_vintage": meta["geography_vintage"],
-        "breakdown": meta["breakdown"],
-        "breakdown_value": meta["breakdown_value"],
-        "indicator": rate.map({True: meta["indicator"], False: meta["count_indicator"]}),
-        "value": figure["value"],
-        "value_kind": figure["value"].isna().map({True: "missing", False: "exact"}),
-        "value_low": None,
-        "value_high": None,
-        "value_published": figure["value_published"],
-        "unit": rate.map({True: "percent", False: "persons"}),
-        "population_scope": meta["scope"],
-        "population_scope_published": meta["scope"],
-        "definition_version": None if meta["definition"] == NO_DEFINITION else meta["definition"],
-        "estimation": meta["estimation"],
-        "producer": meta["producer"],
-        "publication": meta["publication"],
-        "source_url": meta["source_url"],
-        "quote": figure["cells"],
-        "is_second_hand": relay is not None,
-        "relayed_by": relay,
-        "note": None,
-    })[_FIGURE_TABLE_COLUMNS]
+    return pd.DataFrame(
+        {
+            "source_file": figure["source_file"],
+            "source_row": figure["source_row"],
+            "year": meta["year"],
+            "geography_level": figure["geography_level"],
+            "geography_code": figure["geography_code"],
+            "geography_name": figure["geography_name"].fillna(figure["geography_code"]),
+            "code_vintage": meta["geography_vintage"],
+            "breakdown": meta["breakdown"],
+            "breakdown_value": meta["breakdown_value"],
+            "indicator": rate.map({True: meta["indicator"], False: meta["count_indicator"]}),
+            "value": figure["value"],
+            "value_kind": figure["value"].isna().map({True: "missing", False: "exact"}),
+            "value_low": None,
+            "value_high": None,
+            "value_published": figure["value_published"],
+            "unit": rate.map({True: "percent", False: "persons"}),
+            "population_scope": meta["scope"],
+            "population_scope_published": meta["scope"],
+            "definition_version": None
+            if meta["definition"] == NO_DEFINITION
+            else meta["definition"],
+            "estimation": meta["estimation"],
+            "producer": meta["producer"],
+            "publication": meta["publication"],
+            "source_url": meta["source_url"],
+            "quote": figure["cells"],
+            "is_second_hand": relay is not None,
+            "relayed_by": relay,
+            "note": None,
+        }
+    )[_FIGURE_TABLE_COLUMNS]
 
 
 # --- Geography ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Join:
@@ -970,7 +1137,8 @@ class Geography:
         self.departements = set(reference["departement"]["departement_code"])
         commune = reference["commune"]
         self.arrondissements = set(
-            commune.loc[commune["commune_kind"] == "arrondissement", "commune_code"])
+            commune.loc[commune["commune_kind"] == "arrondissement", "commune_code"]
+        )
         self.epci_names = dict(zip(reference["epci"]["epci_siren"], reference["epci"]["name"]))
         members = reference["epci_member"]
         self.members_now = _grouped(members["epci_siren"], members["commune_code"])
@@ -984,8 +1152,13 @@ class Geography:
                 for siren, epci in vintage.items()
             }
         # codes of the reference's own vintage are compared with the reference itself
-        self.vintages.setdefault(COG_YEAR, {siren: (self.epci_names.get(siren, ""), communes)
-                                            for siren, communes in self.members_now.items()})
+        self.vintages.setdefault(
+            COG_YEAR,
+            {
+                siren: (self.epci_names.get(siren, ""), communes)
+                for siren, communes in self.members_now.items()
+            },
+        )
 
     def _current(self, codes: Iterable[str]) -> frozenset:
         found = set()
@@ -993,25 +1166,40 @@ class Geography:
             found |= self.current_communes.get(code, {f"?{code}"})  # unknown: kept, never matches
         return frozenset(found)
 
-    def join(self, level: str, code: str | None, vintage: int | None, name: str,
-             codes_in_file: set[str] = frozenset()) -> Join:
+    def join(
+        self,
+        level: str,
+        code: str | None,
+        vintage: int | None,
+        name: str,
+        codes_in_file: set[str] = frozenset(),
+    ) -> Join:
         """How a published code joins; raises LookupError (with the reason) for an unknown code."""
         if level not in REFERENCE_LEVELS:
             return _NO_REFERENCE
         if code is None:
             return Join(None, False, False, "no_code", f"published without a code ({name})")
         if level != "epci":
-            known = {"region": self.regions, "departement": self.departements,
-                     "arrondissement": self.arrondissements}[level]
+            known = {
+                "region": self.regions,
+                "departement": self.departements,
+                "arrondissement": self.arrondissements,
+            }[level]
             if code not in known:
                 raise LookupError(f"unknown {level} code {code} (COG {COG_YEAR})")
             return Join(code, True, True, "same_code", None)
         join = self._epci(code, vintage, codes_in_file)
         if part := re.search(r"\((partie [^)]*)\)", name or ""):
-            note = (f"the figure covers only part of the EPCI ({part[1]}, as published); "
-                    + (join.join_note or ""))
-            join = Join(join.current_code, join.code_joined, False, join.join_method,
-                        note.rstrip("; ").strip())
+            note = f"the figure covers only part of the EPCI ({part[1]}, as published); " + (
+                join.join_note or ""
+            )
+            join = Join(
+                join.current_code,
+                join.code_joined,
+                False,
+                join.join_method,
+                note.rstrip("; ").strip(),
+            )
         return join
 
     def _describe(self, siren: str) -> str:
@@ -1022,25 +1210,38 @@ class Geography:
         if code not in listed:
             if code not in self.members_now:
                 where = f"the EPCI of COG {COG_YEAR}" + (
-                    f" nor of the {vintage} list" if vintage in self.vintages
-                    and vintage != COG_YEAR else "")
+                    f" nor of the {vintage} list"
+                    if vintage in self.vintages and vintage != COG_YEAR
+                    else ""
+                )
                 raise LookupError(f"unknown EPCI code {code}: not among {where}")
             if vintage not in self.vintages:
-                return Join(code, True, None if vintage is None else False, "same_code",
-                            f"no EPCI list of {vintage} to compare memberships with"
-                            if vintage else None)
+                return Join(
+                    code,
+                    True,
+                    None if vintage is None else False,
+                    "same_code",
+                    f"no EPCI list of {vintage} to compare memberships with" if vintage else None,
+                )
             parts = defaultdict(int)
             for commune in self.members_now[code]:
                 holder = next((s for s, (_, m) in listed.items() if commune in m), None)
                 parts[holder] += 1
             made_of = ", ".join(
-                f"{s} {listed[s][0]} ({n} communes" + (", also a row of this file)"
-                                                      if s in codes_in_file else ")")
-                if s else f"{n} communes in no EPCI" for s, n in sorted(parts.items(),
-                                                                          key=lambda p: -p[1]))
-            return Join(code, True, False, "code_not_in_vintage",
-                        f"code {code} is not in the EPCI list of {vintage} (it is today's "
-                        f"code); today's territory is made of the {vintage} EPCI {made_of}")
+                f"{s} {listed[s][0]} ({n} communes"
+                + (", also a row of this file)" if s in codes_in_file else ")")
+                if s
+                else f"{n} communes in no EPCI"
+                for s, n in sorted(parts.items(), key=lambda p: -p[1])
+            )
+            return Join(
+                code,
+                True,
+                False,
+                "code_not_in_vintage",
+                f"code {code} is not in the EPCI list of {vintage} (it is today's "
+                f"code); today's territory is made of the {vintage} EPCI {made_of}",
+            )
         _, communes = listed[code]
         holders: dict[str | None, set] = defaultdict(set)
         for commune in communes:
@@ -1050,34 +1251,57 @@ class Geography:
             now = self.members_now[code]
             if now == communes:
                 return Join(code, True, True, "same_code", None)
-            return Join(code, True, False, "same_code_changed",
-                        f"today's {self._describe(code)} has {len(now)} communes, the {n} it "
-                        f"had in {vintage} and {self._origins(now - communes, vintage)}")
+            return Join(
+                code,
+                True,
+                False,
+                "same_code_changed",
+                f"today's {self._describe(code)} has {len(now)} communes, the {n} it "
+                f"had in {vintage} and {self._origins(now - communes, vintage)}",
+            )
         if len(holders) == 1 and None not in holders:
             (target,) = holders
             now = self.members_now[target]
             if now == communes:
-                return Join(target, True, True, "same_communes_new_code",
-                            f"the {n} communes of {code} ({vintage}) form "
-                            f"{self._describe(target)} today")
-            return Join(target, True, False, "absorbed",
-                        f"the {n} communes of {code} ({vintage}) are now part of "
-                        f"{self._describe(target)}, which has {len(now)} communes: the figure "
-                        "covers part of it")
-        elsewhere = ", ".join(f"{len(c)} in {self._describe(s) if s else 'no EPCI'}"
-                              for s, c in sorted(holders.items(), key=lambda p: -len(p[1]))
-                              if s != code)
+                return Join(
+                    target,
+                    True,
+                    True,
+                    "same_communes_new_code",
+                    f"the {n} communes of {code} ({vintage}) form {self._describe(target)} today",
+                )
+            return Join(
+                target,
+                True,
+                False,
+                "absorbed",
+                f"the {n} communes of {code} ({vintage}) are now part of "
+                f"{self._describe(target)}, which has {len(now)} communes: the figure "
+                "covers part of it",
+            )
+        elsewhere = ", ".join(
+            f"{len(c)} in {self._describe(s) if s else 'no EPCI'}"
+            for s, c in sorted(holders.items(), key=lambda p: -len(p[1]))
+            if s != code
+        )
         if code in holders:
             now = self.members_now[code]
             gained = now - communes
-            note = (f"{n - len(holders[code])} of its {n} communes of {vintage} are now in other "
-                    f"EPCI ({elsewhere}); today's {code} has {len(now)} communes")
+            note = (
+                f"{n - len(holders[code])} of its {n} communes of {vintage} are now in other "
+                f"EPCI ({elsewhere}); today's {code} has {len(now)} communes"
+            )
             if gained:
                 note += f", among them {self._origins(gained, vintage)}"
             return Join(code, True, False, "same_code_changed", note)
-        return Join(None, False, False, "split",
-                    f"its {n} communes of {vintage} are now in several EPCI ({elsewhere}): no "
-                    "single EPCI of today covers the figure's territory")
+        return Join(
+            None,
+            False,
+            False,
+            "split",
+            f"its {n} communes of {vintage} are now in several EPCI ({elsewhere}): no "
+            "single EPCI of today covers the figure's territory",
+        )
 
     def _origins(self, gained: set, vintage: int) -> str:
         """'2 communes from 2019 EPCI 246000376 CC du Clermontois' for communes gained since."""
@@ -1087,9 +1311,13 @@ class Geography:
             origin[next((s for s, (_, m) in listed.items() if commune in m), None)].append(commune)
         return ", ".join(
             f"{len(codes)} commune{'s' if len(codes) > 1 else ''} from "
-            + (f"{vintage} EPCI {siren} {listed[siren][0]}" if siren
-               else f"no EPCI of the {vintage} list ({', '.join(codes)})")
-            for siren, codes in sorted(origin.items(), key=lambda p: -len(p[1])))
+            + (
+                f"{vintage} EPCI {siren} {listed[siren][0]}"
+                if siren
+                else f"no EPCI of the {vintage} list ({', '.join(codes)})"
+            )
+            for siren, codes in sorted(origin.items(), key=lambda p: -len(p[1]))
+        )
 
 
 def read_epci_vintage(path: Path) -> tuple[int, dict]:
@@ -1098,14 +1326,25 @@ def read_epci_vintage(path: Path) -> tuple[int, dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         vintage = int(data["vintage"])
-        epcis = {e["siren"]: {"name": e["name"], "kind": e["kind"], "members": e["members"]}
-                 for e in data["epci"]}
+        epcis = {
+            e["siren"]: {"name": e["name"], "kind": e["kind"], "members": e["members"]}
+            for e in data["epci"]
+        }
     except FileNotFoundError:
         raise InputError(path, "missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError,
-            ValueError) as exc:
-        raise InputError(path, f"not an EPCI vintage file ({type(exc).__name__}: {exc}); "
-                               "regenerate it with refresh_epci_vintage") from None
+    except (
+        OSError,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        KeyError,
+        TypeError,
+        ValueError,
+    ) as exc:
+        raise InputError(
+            path,
+            f"not an EPCI vintage file ({type(exc).__name__}: {exc}); "
+            "regenerate it with refresh_epci_vintage",
+        ) from None
     return vintage, epcis
 
 
@@ -1122,21 +1361,32 @@ def load_epci_vintages(paths: Paths) -> dict[int, dict]:
 
 def attach_geography(rows: pd.DataFrame, geography: Geography, root: Path) -> pd.DataFrame:
     """`rows` with the join columns; an unknown code raises InputError (file, row)."""
-    codes_by_file = rows.groupby("source_file")["geography_code"].agg(
-        lambda s: set(s.dropna())).to_dict()
+    codes_by_file = (
+        rows.groupby("source_file")["geography_code"].agg(lambda s: set(s.dropna())).to_dict()
+    )
     joins = []
     for row in rows.itertuples(index=False):
         vintage = None if pd.isna(row.code_vintage) else int(row.code_vintage)
         code = None if pd.isna(row.geography_code) else str(row.geography_code)
         try:
-            joins.append(geography.join(row.geography_level, code, vintage,
-                                        row.geography_name, codes_by_file[row.source_file]))
+            joins.append(
+                geography.join(
+                    row.geography_level,
+                    code,
+                    vintage,
+                    row.geography_name,
+                    codes_by_file[row.source_file],
+                )
+            )
         except LookupError as exc:
-            raise InputError(root / row.source_file, str(exc.args[0]),
-                             row=int(row.source_row)) from None
-    joined = pd.DataFrame([j.__dict__ for j in joins], index=rows.index,
-                          columns=["current_code", "code_joined", "same_territory",
-                                   "join_method", "join_note"])
+            raise InputError(
+                root / row.source_file, str(exc.args[0]), row=int(row.source_row)
+            ) from None
+    joined = pd.DataFrame(
+        [j.__dict__ for j in joins],
+        index=rows.index,
+        columns=["current_code", "code_joined", "same_territory", "join_method", "join_note"],
+    )
     return pd.concat([rows, joined], axis=1)
 
 
@@ -1145,8 +1395,16 @@ def attach_geography(rows: pd.DataFrame, geography: Geography, root: Path) -> pd
 #: Table columns but the geography join ones (what the readers produce).
 _JOIN_COLUMNS = ("current_code", "code_joined", "same_territory", "join_method", "join_note")
 _FIGURE_TABLE_COLUMNS = [c.name for c in schema_columns()[TABLE] if c.name not in _JOIN_COLUMNS]
-_FIGURE_KEY = ["year", "geography_level", "geography_code", "breakdown", "breakdown_value",
-               "indicator", "population_scope", "definition_version"]
+_FIGURE_KEY = [
+    "year",
+    "geography_level",
+    "geography_code",
+    "breakdown",
+    "breakdown_value",
+    "indicator",
+    "population_scope",
+    "definition_version",
+]
 
 
 def entry_metadata(directory: Path, entry: dict) -> dict:
@@ -1154,8 +1412,11 @@ def entry_metadata(directory: Path, entry: dict) -> dict:
     figure = entry.get("figure")
     where = directory / manifest.MANIFEST
     if not isinstance(figure, dict):
-        raise InputError(where, f"entry {entry['path']} (role {ROLE_DOWNLOAD}) has no \"figure\" "
-                                "metadata (indicator, year, definition, scope, source_url)")
+        raise InputError(
+            where,
+            f'entry {entry["path"]} (role {ROLE_DOWNLOAD}) has no "figure" '
+            "metadata (indicator, year, definition, scope, source_url)",
+        )
     try:
         return ingest_metadata(**figure)
     except TypeError as exc:
@@ -1185,9 +1446,12 @@ def supersede(rows: pd.DataFrame, root: Path) -> pd.DataFrame:
         winners = [i for i in members if ranks[i] == best]
         if len({files[i] for i in winners}) > 1:
             first, second = winners[0], next(i for i in winners if files[i] != files[winners[0]])
-            raise InputError(root / files[first], f"row {numbers[first]} gives the same figure "
-                             f"as {files[second]} row {numbers[second]} (same year, geography, "
-                             "indicator, scope and definition): keep one of the two files")
+            raise InputError(
+                root / files[first],
+                f"row {numbers[first]} gives the same figure "
+                f"as {files[second]} row {numbers[second]} (same year, geography, "
+                "indicator, scope and definition): keep one of the two files",
+            )
         losers = [i for i in members if ranks[i] > best]
         if not losers:
             continue
@@ -1197,7 +1461,9 @@ def supersede(rows: pd.DataFrame, root: Path) -> pd.DataFrame:
         notes[winner] = "replaces " + "; ".join(
             f"{files[i]} row {numbers[i]} ("
             + ("same value" if values[i] == values[winner] else f"value there: {published[i]}")
-            + ")" for i in losers)
+            + ")"
+            for i in losers
+        )
     return rows.assign(note=notes)[keep]
 
 
@@ -1211,12 +1477,17 @@ def assemble_illectronism(
     by_role: dict[str, list[dict]] = defaultdict(list)
     for entry in entries:
         if entry["role"] not in ROLES:
-            raise InputError(directory / manifest.MANIFEST, f"entry {entry['path']}: unknown "
-                             f"role {entry['role']!r} (known: {', '.join(ROLES)})")
+            raise InputError(
+                directory / manifest.MANIFEST,
+                f"entry {entry['path']}: unknown "
+                f"role {entry['role']!r} (known: {', '.join(ROLES)})",
+            )
         by_role[entry["role"]].append(entry)
     if len(by_role[ROLE_CURATED]) != 1:
-        raise InputError(directory / manifest.MANIFEST, f"lists {len(by_role[ROLE_CURATED])} "
-                         f"file(s) with role {ROLE_CURATED!r}, expected 1")
+        raise InputError(
+            directory / manifest.MANIFEST,
+            f"lists {len(by_role[ROLE_CURATED])} file(s) with role {ROLE_CURATED!r}, expected 1",
+        )
     counts: dict[str, int | None] = {}
     vintages = {}
     for entry in by_role[ROLE_EPCI_VINTAGE]:
@@ -1234,16 +1505,19 @@ def assemble_illectronism(
         metadata = entry_metadata(directory, entry)
         figure = read_insee_figure(path, path.relative_to(paths.root).as_posix())
         counts[entry["path"]] = int(figure["source_row"].nunique())
-        frames.append(figure_rows(figure, metadata).assign(
-            _rank=1 if metadata["second_hand_via"] else 0))
+        frames.append(
+            figure_rows(figure, metadata).assign(_rank=1 if metadata["second_hand_via"] else 0)
+        )
     for entry in by_role[ROLE_NOTES]:
         manifest.verified(directory, entry)
     rows = pd.concat(frames, ignore_index=True)
     rows = supersede(rows, paths.root)
     rows = attach_geography(rows, Geography(reference, vintages), paths.root)
     table = _as_table(rows)
-    sources = [manifest.source_row(paths.root, directory, entry, counts.get(entry["path"]))
-               for entry in entries]
+    sources = [
+        manifest.source_row(paths.root, directory, entry, counts.get(entry["path"]))
+        for entry in entries
+    ]
     return {TABLE: table}, sources
 
 
@@ -1252,13 +1526,15 @@ def _as_table(rows: pd.DataFrame) -> pd.DataFrame:
     columns = [c.name for c in schema_columns()[TABLE]]
     table = rows[columns].copy()
     for name in ("source_row", "year", "code_vintage"):
-        table[name] = pd.array(table[name].astype(object).where(table[name].notna(), None),
-                               dtype="Int64")
+        table[name] = pd.array(
+            table[name].astype(object).where(table[name].notna(), None), dtype="Int64"
+        )
     for name in ("value", "value_low", "value_high"):  # Float64: missing is NULL, never NaN
         table[name] = pd.array(pd.to_numeric(table[name], errors="raise"), dtype="Float64")
     for name in ("code_joined", "same_territory"):
-        table[name] = pd.array(table[name].astype(object).where(table[name].notna(), None),
-                               dtype="boolean")
+        table[name] = pd.array(
+            table[name].astype(object).where(table[name].notna(), None), dtype="boolean"
+        )
     table["is_second_hand"] = table["is_second_hand"].astype(bool)
     for name in columns:
         if table[name].dtype == object:
@@ -1268,21 +1544,28 @@ def _as_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 # --- Checking and ingesting a download ------------------------------------------------------
 
-def check_figure(path: Path, metadata: dict, reference: dict[str, pd.DataFrame],
-                 epci_vintages: dict[int, dict] | None = None,
-                 root: Path | None = None) -> pd.DataFrame:
+
+def check_figure(
+    path: Path,
+    metadata: dict,
+    reference: dict[str, pd.DataFrame],
+    epci_vintages: dict[int, dict] | None = None,
+    root: Path | None = None,
+) -> pd.DataFrame:
     """The table rows a figure download would give, after every check (format, metadata,
     codes against COG 2026 and the EPCI vintages). Raises InputError or MetadataError."""
     path = Path(path)
     source_file = path.relative_to(root).as_posix() if root else str(path)
     rows = figure_rows(read_insee_figure(path, source_file), metadata)
-    rows = attach_geography(rows, Geography(reference, epci_vintages or {}),
-                            root if root else Path())
+    rows = attach_geography(
+        rows, Geography(reference, epci_vintages or {}), root if root else Path()
+    )
     return _as_table(rows.assign(note=None))
 
 
-def figure_manifest_entry(relative_path: str, file: Path, metadata: dict,
-                          retrieved_date: dt.date | None = None) -> dict:
+def figure_manifest_entry(
+    relative_path: str, file: Path, metadata: dict, retrieved_date: dt.date | None = None
+) -> dict:
     """The manifest entry of a figure download kept at `relative_path` (under data/raw/insee)."""
     meta = ingest_metadata(**metadata)
     relay = meta["second_hand_via"]
@@ -1292,8 +1575,9 @@ def figure_manifest_entry(relative_path: str, file: Path, metadata: dict,
         "sha256": manifest.sha256_file(Path(file)),
         "producer": meta["producer"] + (f" (copy: {relay})" if relay else ""),
         "title": f"{meta['publication']} — {meta['indicator']} {meta['year']}",
-        "licence": "Licence Ouverte 2.0 (Etalab)" if meta["producer"] == "INSEE"
-                   else "as stated by the producer",
+        "licence": "Licence Ouverte 2.0 (Etalab)"
+        if meta["producer"] == "INSEE"
+        else "as stated by the producer",
         "url": meta["source_url"],
         "retrieved_date": (retrieved_date or dt.date.today()).isoformat(),
         "derived_from": relay,
@@ -1302,6 +1586,7 @@ def figure_manifest_entry(relative_path: str, file: Path, metadata: dict,
 
 
 # --- Maintainers: the EPCI vintage (needs npm) ----------------------------------------------
+
 
 def refresh_epci_vintage(dest: Path, vintage: int = 2019) -> dict:
     """Write dest/epci_<vintage>.json from the npm package and update dest/manifest.json.
@@ -1315,12 +1600,24 @@ def refresh_epci_vintage(dest: Path, vintage: int = 2019) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         package = _npm_pack(version, Path(tmp))
     epcis = sorted(package.files["epci.json"], key=lambda e: e["code"])
-    lines = [json.dumps({"siren": e["code"], "name": e["nom"], "kind": e["type"],
-                         "members": sorted(m["code"] for m in e["membres"])},
-                        ensure_ascii=False, separators=(",", ":")) for e in epcis]
-    text = (f'{{"vintage":{vintage},"source":"DGCL, EPCI à fiscalité propre au 1er janvier '
-            f'{vintage}, via npm @etalab/decoupage-administratif@{version} data/epci.json",'
-            '"epci":[\n' + ",\n".join(lines) + "\n]}\n")
+    lines = [
+        json.dumps(
+            {
+                "siren": e["code"],
+                "name": e["nom"],
+                "kind": e["type"],
+                "members": sorted(m["code"] for m in e["membres"]),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        for e in epcis
+    ]
+    text = (
+        f'{{"vintage":{vintage},"source":"DGCL, EPCI à fiscalité propre au 1er janvier '
+        f'{vintage}, via npm @etalab/decoupage-administratif@{version} data/epci.json",'
+        '"epci":[\n' + ",\n".join(lines) + "\n]}\n"
+    )
     name = f"epci_{vintage}.json"
     (dest / name).write_text(text, encoding="utf-8")
     entry = {
@@ -1335,7 +1632,10 @@ def refresh_epci_vintage(dest: Path, vintage: int = 2019) -> dict:
         "derived_from": package.provenance("epci.json"),
         "vintage": vintage,
     }
-    entries = [e for e in manifest.load(dest) if e["path"] != name] if (
-        dest / manifest.MANIFEST).exists() else []
+    entries = (
+        [e for e in manifest.load(dest) if e["path"] != name]
+        if (dest / manifest.MANIFEST).exists()
+        else []
+    )
     manifest.save(dest, [*entries, entry])
     return entry

@@ -60,15 +60,33 @@ CANONICAL_COLUMNS = [
 #: levels and "Note" levels or remarks: a header listed under several columns goes to the first
 #: of them (in this order) that its values fit, see `_assign_ambiguous`.
 HEADER_SPELLINGS = {
-    "edition": ("edition", "edition_year", "Année", "Édition", "Millésime", "Année du label",
-                "Label"),
-    "name": ("name", "collectivity_name", "Collectivité", "Commune", "Nom",
-             "Nom de la collectivité"),
-    "departement": ("departement", "department_code", "Département", "Dépt", "Dept",
-                    "Code département"),
+    "edition": (
+        "edition",
+        "edition_year",
+        "Année",
+        "Édition",
+        "Millésime",
+        "Année du label",
+        "Label",
+    ),
+    "name": (
+        "name",
+        "collectivity_name",
+        "Collectivité",
+        "Commune",
+        "Nom",
+        "Nom de la collectivité",
+    ),
+    "departement": (
+        "departement",
+        "department_code",
+        "Département",
+        "Dépt",
+        "Dept",
+        "Code département",
+    ),
     "kind": ("kind", "category", "Catégorie", "Type"),
-    "arobases": ("arobases", "Nb @", "Nombre d'@", "Nombre d'arobases", "Note", "Niveau",
-                 "Label"),
+    "arobases": ("arobases", "Nb @", "Nombre d'@", "Nombre d'arobases", "Note", "Niveau", "Label"),
     "distinction": ("distinction", "Mention", "Mentions"),
     "code": ("code", "Code INSEE", "INSEE", "SIREN"),
     "source_url": ("source_url", "Source", "URL"),
@@ -85,8 +103,15 @@ REQUIRED = ("name", "edition", "arobases")
 KIND_SPELLINGS = {
     "ville": ("ville", "villes"),
     "village": ("village", "villages"),
-    "territoire": ("territoire", "territoires", "epci", "intercommunalite",
-                   "intercommunalites", "communaute", "communautes"),
+    "territoire": (
+        "territoire",
+        "territoires",
+        "epci",
+        "intercommunalite",
+        "intercommunalites",
+        "communaute",
+        "communautes",
+    ),
 }
 
 FIRST_EDITION = 1999
@@ -123,15 +148,21 @@ def read_palmares(path: Path, source_file: str | None = None) -> pd.DataFrame:
     elif suffix == ".xlsx":
         rows = _xlsx_rows(path)
     else:
-        raise InputError(path, f"unsupported file type {suffix or '(no extension)'!r}: "
-                               "save the palmarès as CSV or as an Excel workbook (.xlsx)")
-    records = [[source_file if source_file is not None else str(path), number, *values]
-               for number, values in _canonical_records(path, rows)]
+        raise InputError(
+            path,
+            f"unsupported file type {suffix or '(no extension)'!r}: "
+            "save the palmarès as CSV or as an Excel workbook (.xlsx)",
+        )
+    records = [
+        [source_file if source_file is not None else str(path), number, *values]
+        for number, values in _canonical_records(path, rows)
+    ]
     frame = pd.DataFrame(records, columns=CANONICAL_COLUMNS, dtype=object)
     return frame.astype({"source_row": "int64", "edition": "Int64", "arobases": "Int64"})
 
 
 # --- Formats: each gives a list of (row number, cells), cells being str, None or _Formula ----
+
 
 def _csv_rows(path: Path) -> list[tuple[int, list]]:
     """Decode the file, then pick the separator under which a header row is recognised.
@@ -164,11 +195,17 @@ def _decode(path: Path) -> str:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
-            raise InputError(path, "not a text file in UTF-8 or Windows-1252: export the "
-                                   "palmarès again as CSV (UTF-8) or XLSX") from None
+            raise InputError(
+                path,
+                "not a text file in UTF-8 or Windows-1252: export the "
+                "palmarès again as CSV (UTF-8) or XLSX",
+            ) from None
     if any(ch < " " and ch not in "\t\r\n" for ch in text):
-        raise InputError(path, "not a CSV text file (it holds binary data): export the palmarès "
-                               "again as CSV (UTF-8) or XLSX")
+        raise InputError(
+            path,
+            "not a CSV text file (it holds binary data): export the palmarès "
+            "again as CSV (UTF-8) or XLSX",
+        )
     return text
 
 
@@ -192,17 +229,24 @@ def _xlsx_rows(path: Path) -> list[tuple[int, list]]:
     try:
         workbook = load_workbook(path, data_only=False)
         sheet = workbook.worksheets[0]
-        rows = [(number, [_xlsx_cell(cell) for cell in cells])
-                for number, cells in enumerate(sheet.iter_rows(), start=1)]
+        rows = [
+            (number, [_xlsx_cell(cell) for cell in cells])
+            for number, cells in enumerate(sheet.iter_rows(), start=1)
+        ]
     except OSError as exc:
         raise InputError(path, f"cannot read the file ({exc.strerror or exc})") from None
     except (zipfile.BadZipFile, InvalidFileException):
-        raise InputError(path, "not a valid Excel workbook (.xlsx): open it in a spreadsheet "
-                               "program and save it again as .xlsx or CSV") from None
+        raise InputError(
+            path,
+            "not a valid Excel workbook (.xlsx): open it in a spreadsheet "
+            "program and save it again as .xlsx or CSV",
+        ) from None
     except (KeyError, IndexError, ValueError, SyntaxError, zlib.error) as exc:
         # What openpyxl raises on a damaged workbook: missing parts, cut or invalid XML.
-        raise InputError(path, f"damaged Excel workbook ({type(exc).__name__}: {exc}): save "
-                               "it again as .xlsx or CSV") from None
+        raise InputError(
+            path,
+            f"damaged Excel workbook ({type(exc).__name__}: {exc}): save it again as .xlsx or CSV",
+        ) from None
     return rows
 
 
@@ -217,6 +261,7 @@ def _xlsx_cell(cell):
 
 
 # --- Header and columns ---------------------------------------------------------------------
+
 
 def _fold(text: str) -> str:
     """Text without accents or case, typographic apostrophes made straight."""
@@ -274,9 +319,12 @@ def _map_columns(path: Path, header_row: int, headers: list, data: list) -> dict
 
     def assign(column: str, index: int) -> None:
         if column in mapping:
-            raise InputError(path, f"columns {headers[mapping[column]]!r} and "
-                                   f"{headers[index]!r} both give the {column}: keep only one",
-                             row=header_row)
+            raise InputError(
+                path,
+                f"columns {headers[mapping[column]]!r} and "
+                f"{headers[index]!r} both give the {column}: keep only one",
+                row=header_row,
+            )
         mapping[column] = index
 
     for index, cell in enumerate(headers):
@@ -286,15 +334,24 @@ def _map_columns(path: Path, header_row: int, headers: list, data: list) -> dict
         elif candidates:
             ambiguous.append((index, candidates))
     for index, candidates in ambiguous:
-        assign(_assign_ambiguous(candidates, [cells[index] if index < len(cells) else None
-                                              for _, cells in data], mapping), index)
+        assign(
+            _assign_ambiguous(
+                candidates,
+                [cells[index] if index < len(cells) else None for _, cells in data],
+                mapping,
+            ),
+            index,
+        )
     missing = [column for column in REQUIRED if column not in mapping]
     if missing:
         found = ", ".join(repr(cell) for cell in headers if cell is not None) or "none"
-        wanted = "; ".join(f"{column} (headers accepted: {', '.join(HEADER_SPELLINGS[column])})"
-                           for column in missing)
-        raise InputError(path, f"missing required column(s): {wanted}. Headers found: {found}",
-                         row=header_row)
+        wanted = "; ".join(
+            f"{column} (headers accepted: {', '.join(HEADER_SPELLINGS[column])})"
+            for column in missing
+        )
+        raise InputError(
+            path, f"missing required column(s): {wanted}. Headers found: {found}", row=header_row
+        )
     return mapping
 
 
@@ -319,12 +376,16 @@ def _assign_ambiguous(candidates: list[str], values: list, taken: dict[str, int]
 
 # --- Rows -----------------------------------------------------------------------------------
 
+
 def _canonical_records(path: Path, rows: list[tuple[int, list]]) -> list[tuple[int, list]]:
     """(row number, values) for each data row; blank rows are not data rows."""
     header = _header_index(path, rows)
     header_row, headers = rows[header]
-    data = [(number, cells) for number, cells in rows[header + 1:]
-            if any(cell is not None for cell in cells)]
+    data = [
+        (number, cells)
+        for number, cells in rows[header + 1 :]
+        if any(cell is not None for cell in cells)
+    ]
     mapping = _map_columns(path, header_row, headers, data)
     if not data:
         raise InputError(path, f"no data rows under the header (row {header_row})")
@@ -338,9 +399,12 @@ def _canonical_record(path: Path, number: int, cells: list, mapping: dict[str, i
         index = mapping.get(column)
         value = cells[index] if index is not None and index < len(cells) else None
         if isinstance(value, _Formula):
-            raise InputError(path, f"cell {value.coordinate} holds a formula ({value.text}); "
-                                   "formulas are not read: replace them by their values",
-                             row=number)
+            raise InputError(
+                path,
+                f"cell {value.coordinate} holds a formula ({value.text}); "
+                "formulas are not read: replace them by their values",
+                row=number,
+            )
         return value
 
     published = cell("name")
@@ -366,11 +430,11 @@ def _canonical_record(path: Path, number: int, cells: list, mapping: dict[str, i
 
 
 def _split_departement(published: str) -> tuple[str, str | None]:
-    """"Lille (59)" → ("Lille", "59"); any other name is returned unchanged."""
+    """ "Lille (59)" → ("Lille", "59"); any other name is returned unchanged."""
     match = _DEPARTEMENT_SUFFIX.search(published)
     if match is None:
         return published, None
-    return published[:match.start()], match.group(1).upper()
+    return published[: match.start()], match.group(1).upper()
 
 
 def _is_year(value: str) -> bool:
@@ -409,8 +473,10 @@ def _level(value: str | None) -> int | None:
         match = _LEVEL_NUMBER.fullmatch(compact)
         level = int(match.group(1)) if match else None
     if level is None or level > 5:
-        raise ValueError(f"unknown @ level {value!r}: expected 1 to 5 @ (or 'mention'), "
-                         "or an empty cell when the level is unknown")
+        raise ValueError(
+            f"unknown @ level {value!r}: expected 1 to 5 @ (or 'mention'), "
+            "or an empty cell when the level is unknown"
+        )
     return level
 
 
@@ -430,5 +496,7 @@ def _kind(value: str | None) -> str | None:
     for kind, spellings in KIND_SPELLINGS.items():
         if any(key == spelling or key.startswith(spelling + " ") for spelling in spellings):
             return kind
-    raise ValueError(f"unknown category {value!r}: expected Ville, Village or Territoire "
-                     "(EPCI, intercommunalité, communauté ...)")
+    raise ValueError(
+        f"unknown category {value!r}: expected Ville, Village or Territoire "
+        "(EPCI, intercommunalité, communauté ...)"
+    )

@@ -318,11 +318,7 @@ def _code_map_rows(communes: list[dict], history: list[dict]) -> list[tuple]:
         for holder in holders:
             for target in present.get(holder, ()):
                 claim(old, "history", target)
-    return [
-        (old, target, method)
-        for old, (method, targets) in found.items()
-        for target in targets
-    ]
+    return [(old, target, method) for old, (method, targets) in found.items() for target in targets]
 
 
 def _holders_2019(history: list[dict]) -> dict[str, set[str]]:
@@ -495,7 +491,9 @@ def _convert(path: Path, col: Column, values: pd.Series) -> pd.Series:
         bad = ~empty & ~values.str.fullmatch(r"-?\d+")
         if bad.any():
             row = _first_row(bad)
-            raise InputError(path, f"column {col.name}: {values.iloc[row - 2]!r} is not an integer", row)
+            raise InputError(
+                path, f"column {col.name}: {values.iloc[row - 2]!r} is not an integer", row
+            )
         return pd.to_numeric(values.where(~empty)).astype("Int64")
     if col.sql_type == "DATE":
         parsed = pd.to_datetime(values.where(~empty), format="%Y-%m-%d", errors="coerce")
