@@ -11,10 +11,10 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lab clean
+.PHONY: help run test test-fast lint lab clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(INSTALLED): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,15 @@ $(INSTALLED): pyproject.toml Makefile
 run: $(INSTALLED)  ## install, then build the warehouse and the report site from data/raw
 	$(VENV)/bin/palmares run
 
-test: $(INSTALLED) $(CHROMIUM)  ## install, then run the test suite
+test: lint $(CHROMIUM)  ## install, lint, then run the whole test suite
 	$(VENV)/bin/python -m pytest -q
+
+test-fast: $(INSTALLED)  ## the fast tier: every test not marked slow (the inner loop)
+	$(VENV)/bin/python -m pytest -q -m "not slow"
+
+lint: $(INSTALLED)  ## ruff: lint rules (security, complexity) and formatting, checked not changed
+	$(VENV)/bin/ruff check pipeline tests benchmarks scripts
+	$(VENV)/bin/ruff format --check pipeline tests benchmarks scripts
 
 # The end-to-end site test drives Debian's chromium (no browser download); install it if missing.
 $(CHROMIUM):

@@ -117,7 +117,7 @@ def naive_departement_map(con, out: Path) -> None:
         communes = naive_communes()
     with phase("département", "dissolve"):
         departements = communes.dissolve(by="departement")[["geometry"]]
-    values = maps.level_values(con, "departement", maps._editions(con, None), "laureates")
+    values = maps.level_values(con, "departement", maps.resolve_editions(con, None), "laureates")
     departements["value"] = values.reindex(departements.index)
     bins = mapclassify.Quantiles(departements["value"].dropna(), k=5).bins
     style = {

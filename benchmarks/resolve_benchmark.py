@@ -31,11 +31,8 @@ from rapidfuzz import fuzz, process, utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.build.resolve import (
-    FUZZY_MIN_SCORE,
-    FUZZY_NO_DEPT_MIN_SCORE,
-    Resolver,
-)
+from pipeline.build.resolve import Resolver
+from pipeline.build.resolve.thresholds import FUZZY_MIN_SCORE, FUZZY_NO_DEPT_MIN_SCORE
 from pipeline.build.sources.reference import read_reference
 from pipeline.paths import Paths
 
@@ -81,15 +78,35 @@ def typo(name: str, rng: random.Random) -> str:
 
 
 def vary(name: str, rng: random.Random) -> tuple[str, list[str]]:
-    applied = []
+    """A published-looking form of a commune name, with the variations applied (seeded draws,
+    always in the same order so that a seed gives the same names)."""
+    applied: list[str] = []
+    name = vary_article(name, rng, applied)
+    name = vary_spelling(name, rng, applied)
+    name = vary_case(name, rng, applied)
+    if rng.random() < P_TYPO:
+        new = typo(name, rng)
+        if new != name:
+            name = new
+            applied.append("typo")
+    return name, applied
+
+
+def vary_article(name: str, rng: random.Random, applied: list[str]) -> str:
     article = next((a for a in ARTICLES if name.startswith(a)), None)
     if article:
         r = rng.random()
         if r < P_ARTICLE_DROP:
-            name, applied = name[len(article) :], applied + ["article dropped"]
+            name = name[len(article) :]
+            applied.append("article dropped")
         elif r < P_ARTICLE_DROP + P_ARTICLE_MOVE:
             name = f"{name[len(article) :]} ({article.strip()})"
             applied.append("article moved")
+    return name
+
+
+def vary_spelling(name: str, rng: random.Random, applied: list[str]) -> str:
+    """Ligature, accents, Saint → St, hyphens and spaces, apostrophe."""
     if "œ" in name and rng.random() < P_LIGATURE:
         name = name.replace("œ", "oe")
         applied.append("ligature")
@@ -110,20 +127,21 @@ def vary(name: str, rng: random.Random) -> tuple[str, list[str]]:
     if "'" in name and rng.random() < P_CURLY_APOSTROPHE:
         name = name.replace("'", "’")
         applied.append("apostrophe")
+    return name
+
+
+def vary_case(name: str, rng: random.Random, applied: list[str]) -> str:
     r = rng.random()
     if r < P_UPPER:
-        name, applied = name.upper(), applied + ["upper"]
+        name = name.upper()
+        applied.append("upper")
     elif r < P_UPPER + P_LOWER:
-        name, applied = name.lower(), applied + ["lower"]
+        name = name.lower()
+        applied.append("lower")
     elif r < P_UPPER + P_LOWER + P_TITLE:
         name = "-".join(w[:1].upper() + w[1:] for w in name.split("-"))
         applied.append("title")
-    if rng.random() < P_TYPO:
-        new = typo(name, rng)
-        if new != name:
-            name = new
-            applied.append("typo")
-    return name, applied
+    return name
 
 
 def build_names(reference, n: int, seed: int) -> pd.DataFrame:
@@ -196,7 +214,8 @@ def main(argv=None) -> int:
     reference = read_reference(Paths.from_env().reference)
     names = build_names(reference, args.n, args.seed)
     print(
-        f"{len(names):,} names from {names['truth'].nunique():,} current communes (seed {args.seed}); "
+        f"{len(names):,} names from {names['truth'].nunique():,} current communes "
+        f"(seed {args.seed}); "
         f"département given for {names['departement'].notna().mean():.0%}, "
         f"typo in {names['typo'].mean():.0%}"
     )

@@ -1,4 +1,4 @@
-"""`palmares run`'s notebook runner vs the straightforward papermill + nbconvert CLI loop, in one run.
+"""`palmares run`'s notebook runner vs the straightforward papermill + nbconvert CLI loop.
 
     .venv/bin/python benchmarks/runner_benchmark.py [--editions 4] [--collectivities 12]
 
@@ -60,7 +60,7 @@ def straightforward(paths: Paths, out: Path) -> float:
     """papermill then nbconvert, one CLI call each, per job, one after the other."""
     config = pipeline_toml.read_config(paths.root / pipeline_toml.CONFIG_NAME)
     with connect_read_only(paths) as con:
-        jobs = pipeline_toml.expand(
+        expanded = pipeline_toml.expand(
             config,
             paths.notebooks,
             con,
@@ -69,7 +69,7 @@ def straightforward(paths: Paths, out: Path) -> float:
         )
     bin_dir = Path(sys.executable).parent
     started = time.perf_counter()
-    for number, job in enumerate(jobs):
+    for number, job in enumerate(expanded):
         executed = out / f"{number}-{job.notebook}.ipynb"
         arguments = [
             str(bin_dir / "papermill"),
@@ -124,14 +124,15 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-m", "pipeline.cli", "run"], check=True, capture_output=True
         )
         ours_unchanged = time.perf_counter() - started
-        jobs = len(outcome.executed)
+        runs = len(outcome.executed)
 
         out = paths.root / "straightforward"
         out.mkdir()
         naive = straightforward(paths, out)
 
     print(
-        f"{jobs} notebook runs (4 studies, {args.editions} editions, {args.collectivities} collectivities)"
+        f"{runs} notebook runs (4 studies, {args.editions} editions, "
+        f"{args.collectivities} collectivities)"
     )
     print(f"ours, cold (--force, incl. warehouse rebuild): {ours_cold:7.1f} s")
     print(f"ours, no change (whole `palmares run`):        {ours_unchanged:7.2f} s")

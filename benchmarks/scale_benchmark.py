@@ -85,7 +85,7 @@ def phase(name: str, work: Path, participation: float) -> dict:
         if name == "continuity":
             from pipeline.analysis import continuity
 
-            table = continuity.continuity_table(con)
+            table = continuity.continuity_table(continuity.build_basis(con))
             return {"collectivities": len(table), "synthetic": bool(table["is_synthetic"].all())}
         from pipeline.analysis import edition_stats
 
@@ -145,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
             if k not in ("phase", "seconds", "peak_mib")
         )
         print(
-            f"  {result['phase']:<11} {result['seconds']:>7.1f} s  peak {result['peak_mib']:>6,} MiB  ({extra})"
+            f"  {result['phase']:<11} {result['seconds']:>7.1f} s  "
+            f"peak {result['peak_mib']:>6,} MiB  ({extra})"
         )
     return 0
 

@@ -132,7 +132,7 @@ def published_targets(
             counts = {int(c[2:]) if c != "n_mention" else 0: int(row[c]) for c in columns}
             if sum(counts.values()) == round(totals[year]):
                 levels[year] = counts
-    return {year: int(round(totals[year])) for year in editions}, levels
+    return {year: round(totals[year]) for year in editions}, levels
 
 
 def calibrated_levels(

@@ -36,13 +36,13 @@ def _cmd_build(args: argparse.Namespace, paths: Paths) -> int:
 
 def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
     from pipeline.build import ingest
-    from pipeline.build.sources import insee, reference
+    from pipeline.build.sources import insee, insee_download, reference
 
     files = [Path(name) for name in args.files]
     for file in files:
         if not file.is_file():
             raise InputError(file, "no such file")
-    figures = [file for file in files if insee.looks_like_insee_figure(file)]
+    figures = [file for file in files if insee_download.looks_like_insee_figure(file)]
     if figures and len(figures) != len(files):
         print(
             "error: give INSEE figure downloads and palmarès files in separate `palmares ingest` "
@@ -51,7 +51,10 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
         )
         return 2
     progress = steps.Progress(total=steps.TABLE_STEPS, report=print)
-    rebuild = lambda: steps.build_tables(paths, progress)
+
+    def rebuild():
+        return steps.build_tables(paths, progress)
+
     with warehouse.build_lock(paths):
         if figures:
             try:
@@ -95,28 +98,21 @@ def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
 
     from pipeline.analysis import checks, illectronism
 
+    sections = {
+        "Rows per source file (read = resolved + quarantined)": checks.file_accounting,
+        "Coverage per edition (held vs published totals)": checks.coverage,
+        "Level conflicts (same collectivity and edition, two levels)": checks.level_conflicts,
+        "Duplicates (same collectivity and edition, several rows)": checks.duplicates,
+        "Press claims checked against the palmarès": checks.claim_checks,
+        "Illectronism figures by year, level and indicator": (
+            illectronism.rows_by_year_level_indicator
+        ),
+        "Illectronism codes that did not join the reference": illectronism.codes_not_joined,
+        "Illectronism territories that changed since the figure": illectronism.territory_changes,
+        "Illectronism figures read in a second-hand copy": illectronism.second_hand_summary,
+    }
     with warehouse.connect_read_only(paths) as con:
-        sections = {
-            "Rows per source file (read = resolved + quarantined)": checks.file_accounting(con),
-            "Coverage per edition (held vs published totals)": checks.coverage(con),
-            "Level conflicts (same collectivity and edition, two levels)": checks.level_conflicts(
-                con
-            ),
-            "Duplicates (same collectivity and edition, several rows)": checks.duplicates(con),
-            "Press claims checked against the palmarès": checks.claim_checks(con),
-            "Illectronism figures by year, level and indicator": illectronism.rows_by_year_level_indicator(
-                con
-            ),
-            "Illectronism codes that did not join the reference": illectronism.codes_not_joined(
-                con
-            ),
-            "Illectronism territories that changed since the figure": illectronism.territory_changes(
-                con
-            ),
-            "Illectronism figures read in a second-hand copy": illectronism.second_hand_summary(
-                con
-            ),
-        }
+        sections = {title: table(con) for title, table in sections.items()}
     with pd.option_context(
         "display.width",
         200,

@@ -1,7 +1,9 @@
-"""Shared fixtures: a throw-away project root and a tiny hand-made reference."""
+"""Shared fixtures: a throw-away project root, a tiny hand-made reference, the real one, what
+the real data must give, and the `slow` tier."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -9,15 +11,70 @@ import shutil
 import socket
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from pipeline.build.schema import schema_columns
+from pipeline.build.sources.reference import read_reference
 from pipeline.build.steps import TABLE_STEPS, Progress, build_tables
 from pipeline.paths import DEFAULT_ROOT, Paths
 from pipeline.run.pipeline_toml import CONFIG_NAME
+
+#: What the committed data/raw must give that no raw file states itself (read once, here).
+EXPECTED_COUNTS = tomllib.loads((Path(__file__).parent / "expected_counts.toml").read_text("utf-8"))
+
+#: Files whose every test runs the pipeline end to end (build with geometry, notebooks, browser,
+#: kills), runs notebooks in kernels or builds a full-size warehouse.
+SLOW_FILES = {
+    "test_run.py",
+    "test_runner.py",
+    "test_synthetic.py",
+    "test_crash.py",
+    "test_geometry.py",
+    "test_ingest.py",
+    "test_hostile_site.py",
+}
+#: Fixtures that build the whole warehouse from data/raw.
+SLOW_FIXTURES = {"real_warehouse"}
+#: Single tests of other files that do the same: "file::test".
+SLOW_TESTS = {
+    "test_insee.py::test_cli_routes_a_figure_download_and_names_a_missing_option",  # rebuilds
+    "test_notebook_jobs.py::test_a_failing_notebook_is_reported_and_the_others_still_run",
+}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark `slow` the tests above, so that `pytest -m "not slow"` is the quick tier; a name of
+    SLOW_TESTS that its file no longer defines is an error, not a silent miss."""
+    modules = {item.path.name: item.module for item in items}
+    stale = [
+        f"{file}::{test}"
+        for file, _, test in (name.partition("::") for name in SLOW_TESTS)
+        if file in modules and not hasattr(modules[file], test)
+    ]
+    if stale:
+        raise pytest.UsageError(f"conftest.SLOW_TESTS names tests that do not exist: {stale}")
+    for item in items:
+        if (
+            item.path.name in SLOW_FILES
+            or SLOW_FIXTURES & set(item.fixturenames)
+            or f"{item.path.name}::{item.originalname}" in SLOW_TESTS
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
+def raw_records(relative: str) -> list:
+    """The rows (dicts) of a CSV, or the entries of a JSON list, under the committed data/raw:
+    what a raw file states is counted from it, never written down twice."""
+    path = DEFAULT_ROOT / "data" / "raw" / relative
+    if path.suffix == ".json":
+        return json.loads(path.read_text("utf-8"))
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
 
 #: Tables the tiny reference leaves empty.
 OTHER_TABLES = (
@@ -98,6 +155,13 @@ def real_warehouse(tmp_path_factory) -> Paths:
     (paths.root / "data" / "raw").symlink_to(DEFAULT_ROOT / "data" / "raw")
     build_tables(paths, Progress(TABLE_STEPS, report=lambda line: None))
     return paths
+
+
+@pytest.fixture(scope="session")
+def reference() -> dict[str, pd.DataFrame]:
+    """The committed reference geography (data/raw/reference), read once per test session:
+    shared by every module, so no test may modify it."""
+    return read_reference(Paths(DEFAULT_ROOT).reference)
 
 
 @pytest.fixture

@@ -137,63 +137,63 @@ KNOWN = [
         "read_palmares",
         "fuzz.xlsx",
         _deflate64(_PALMARES_XLSX),
-        "NotImplementedError at pipeline/build/sources/palmares.py:_xlsx_rows",
+        "NotImplementedError at pipeline/build/sources/tabular.py:xlsx_rows",
         None,
     ),
     (
         "read_palmares",
         "fuzz.xlsx",
         _content_types_attribute(_PALMARES_XLSX),
-        "TypeError at pipeline/build/sources/palmares.py:_xlsx_rows",
+        "TypeError at pipeline/build/sources/tabular.py:xlsx_rows",
         None,
     ),
     (
         "read_palmares",
         "fuzz.xlsx",
         _cut_member(_PALMARES_XLSX),
-        "EOFError at pipeline/build/sources/palmares.py:_xlsx_rows",
+        "EOFError at pipeline/build/sources/tabular.py:xlsx_rows",
         None,
     ),
     (
         "read_insee_figure",
         "fuzz.xlsx",
         _cut_member(_FIGURE_XLSX),
-        "EOFError at pipeline/build/sources/insee.py:_xlsx_table",
+        "EOFError at pipeline/build/sources/tabular.py:xlsx_rows",
         None,
     ),
     (
         "looks_like_insee_figure",
         "fuzz.xlsx",
         _cut_member(_FIGURE_XLSX),
-        "EOFError at pipeline/build/sources/insee.py:_xlsx_table",
+        "EOFError at pipeline/build/sources/tabular.py:xlsx_rows",
         None,
     ),
     (
         "read_insee_figure",
         "fuzz.xlsx",
         _deflate64(_FIGURE_XLSX),
-        "NotImplementedError at pipeline/build/sources/insee.py:_xlsx_table",
+        "NotImplementedError at pipeline/build/sources/tabular.py:xlsx_rows",
         None,
     ),
     (
         "read_insee_figure",
         "fuzz.xlsx",
         _content_types_attribute(_FIGURE_XLSX),
-        "TypeError at pipeline/build/sources/insee.py:_xlsx_table",
+        "TypeError at pipeline/build/sources/tabular.py:xlsx_rows",
         None,
     ),
     (
         "looks_like_insee_figure",
         "fuzz.xlsx",
         _deflate64(_FIGURE_XLSX),
-        "NotImplementedError at pipeline/build/sources/insee.py:_xlsx_table",
+        "NotImplementedError at pipeline/build/sources/tabular.py:xlsx_rows",
         None,
     ),
     (
         "looks_like_insee_figure",
         "fuzz.xlsx",
         _content_types_attribute(_FIGURE_XLSX),
-        "TypeError at pipeline/build/sources/insee.py:_xlsx_table",
+        "TypeError at pipeline/build/sources/tabular.py:xlsx_rows",
         None,
     ),
     (
@@ -350,42 +350,42 @@ KNOWN = [
         "read_insee_figure",
         "fuzz.json",
         _DEEP,
-        "RecursionError at pipeline/build/sources/insee.py:_json_table",
+        "RecursionError at pipeline/build/sources/insee_download.py:_json_table",
         None,
     ),
     (
         "read_insee_figure",
         "fuzz.json",
         b'[{"Code EPCI": 200018083, "Nombre": NaN}]',
-        "ValueError at pipeline/build/sources/insee.py:_count",
+        "ValueError at pipeline/build/sources/insee_download.py:_count",
         None,
     ),
     (
         "read_insee_figure",
         "fuzz.json",
         b'[{"Code EPCI": 200018083, "Nombre": Infinity}]',
-        "OverflowError at pipeline/build/sources/insee.py:_count",
+        "OverflowError at pipeline/build/sources/insee_download.py:_count",
         None,
     ),
     (
         "looks_like_insee_figure",
         "fuzz.json",
         _DEEP,
-        "RecursionError at pipeline/build/sources/insee.py:_json_table",
+        "RecursionError at pipeline/build/sources/insee_download.py:_json_table",
         None,
     ),
     (
         "read_epci_vintage",
         "epci_2019.json",
         _DEEP,
-        "RecursionError at pipeline/build/sources/insee.py:read_epci_vintage",
+        "RecursionError at pipeline/build/assemble/illectronism.py:read_epci_vintage",
         None,
     ),
     (
         "read_epci_vintage",
         "epci_2019.json",
         b'{"vintage": 1e400, "epci": []}',
-        "OverflowError at pipeline/build/sources/insee.py:read_epci_vintage",
+        "OverflowError at pipeline/build/assemble/illectronism.py:read_epci_vintage",
         None,
     ),
     (
@@ -531,7 +531,7 @@ def outcome(reader: str, read, path: Path, *, named: Path | None = None, never_r
         assert str(named) in str(error) or named.name in str(error), error
         _count(reader, "refused")
         return error
-    except Exception as error:  # noqa: BLE001 - the contract under test
+    except Exception as error:
         return failure(reader, error)
     finally:
         READ_SECONDS[reader] += time.perf_counter() - start

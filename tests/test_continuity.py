@@ -9,13 +9,14 @@ consecutive. Before 2011 the lowest level is a mention ("m", stored as 0 @).
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from conftest import EXPECTED_COUNTS
+from continuity_oracle import continuity_table_pandas, same_tables
 
 from benchmarks import synthetic
 from pipeline.analysis import continuity as c
@@ -35,13 +36,13 @@ TEN_2017 = {"T0001", "T0002"}
 ALL_COMPLETE = pd.DataFrame({"edition": EDITIONS, "scope": "all", "complete": True})
 
 
-def levels_of(pattern: str) -> list[int | None | str]:
+def levels_of(pattern: str) -> list[int | str | None]:
     """'5 m -' → [5, 0, '-']: a level, a mention (0) or not labelled."""
     return [
         {"m": 0, "-": "-"}.get(
-            token, None if token == "?" else (int(token) if token.isdigit() else token)
+            part, None if part == "?" else (int(part) if part.isdigit() else part)
         )
-        for token in pattern.split()
+        for part in pattern.split()
     ]
 
 
@@ -133,9 +134,21 @@ def complete_db(tmp_path):
 
 
 @pytest.fixture
+def complete(complete_db):
+    """The hand-made palmarès with every edition declared complete."""
+    return c.build_basis(complete_db, coverage=ALL_COMPLETE)
+
+
+@pytest.fixture
 def incomplete_db(tmp_path):
     with duckdb.connect(str(make_palmares(tmp_path / "partial.duckdb")), read_only=True) as con:
         yield con
+
+
+@pytest.fixture
+def incomplete(incomplete_db):
+    """The hand-made palmarès with nothing published: coverage unknown everywhere."""
+    return c.build_basis(incomplete_db)
 
 
 def row(frame: pd.DataFrame, code: str) -> pd.Series:
@@ -185,8 +198,8 @@ def check_expected(table: pd.DataFrame) -> None:
                 assert got[f"{col}_min"] == got[f"{col}_max"] == got[col], (code, col)
 
 
-def test_continuity_table_complete_coverage_declared(complete_db):
-    table = c.continuity_table(complete_db, coverage=ALL_COMPLETE)
+def test_continuity_table_complete_coverage_declared(complete):
+    table = c.continuity_table(complete)
     assert list(table["code"]) == sorted(PALMARES)
     check_expected(table)
     b = row(table, "T0002")
@@ -210,10 +223,11 @@ def test_published_totals_make_the_same_coverage(tmp_path):
     with duckdb.connect(
         str(make_palmares(tmp_path / "t.duckdb", totals=True)), read_only=True
     ) as con:
-        cov = c.coverage_model(con, ten_published={2017: 2})
+        basis = c.build_basis(con, ten_published={2017: 2})
+        cov = basis.coverage
         assert cov.loc[cov["scope"] == "all", "status"].eq("complete").all()
         assert cov["complete"].all()  # every level, and TEN 2017: 2 held of 2 published
-        check_expected(c.continuity_table(con, ten_published={2017: 2}))
+        check_expected(c.continuity_table(basis))
 
 
 #: Transitions per pair of consecutive editions (A, B, C, D, E), by hand:
@@ -244,10 +258,10 @@ TRANSITION_COUNTS = [
 ]
 
 
-def test_transitions_complete(complete_db):
-    counts = c.transition_counts(complete_db, coverage=ALL_COMPLETE)
+def test_transitions_complete(complete):
+    counts = c.transition_counts(complete)
     assert [tuple(r) for r in counts.itertuples(index=False)] == TRANSITION_COUNTS
-    rows = c.transitions(complete_db, coverage=ALL_COMPLETE)
+    rows = c.transitions(complete)
     b = rows[rows["code"] == "T0002"].set_index("to_edition")
     assert b.loc[2007, "transition"] == "exit" and b.loc[2007, "to_state"] == "absent"
     assert b.loc[2009, "transition"] == "return" and b.loc[2009, "from_state"] == "absent"
@@ -257,7 +271,7 @@ def test_transitions_complete(complete_db):
     )
     assert (rows["transition"] == rows["possible"]).all()  # nothing left open
 
-    pooled = c.transition_matrix(complete_db, pooled=True, coverage=ALL_COMPLETE)
+    pooled = c.transition_matrix(complete, pooled=True)
     cell = pooled.set_index(["from_state", "to_state"])["collectivities"]
     # 5 @ → 5 @: A in 9 pairs (all but 2012→13 and 2013→14), B in 2009→11, 11→12, 15→16,
     # 16→17: 13
@@ -268,8 +282,8 @@ def test_transitions_complete(complete_db):
     assert "unknown" not in set(pooled["from_state"]) | set(pooled["to_state"])
 
 
-def test_retention_complete(complete_db):
-    spells = c.retention_spells(complete_db, coverage=ALL_COMPLETE).set_index("code")
+def test_retention_complete(complete):
+    spells = c.retention_spells(complete).set_index("code")
     # first spells: A 12 editions to the end of the data (censored), B 2 (gone 2007),
     # C 4 from 2011 (gone 2015), D 4 (gone 2009), E 6 (gone 2012)
     assert spells["cohort"].to_dict() == {
@@ -293,7 +307,7 @@ def test_retention_complete(complete_db):
         "T0004": True,
         "T0005": True,
     }
-    km = c.retention(complete_db, coverage=ALL_COMPLETE)
+    km = c.retention(complete)
     s2005 = km[km["cohort"] == 2005].set_index("duration")
     # cohort 2005 = A, B, D, E: at t = 2, 4 at risk, B ends: 3/4; t = 4, 3 at risk, D ends:
     # 3/4 × 2/3 = 1/2; t = 6, 2 at risk, E ends: 1/4; A is censored at 12.
@@ -317,13 +331,13 @@ def test_retention_complete(complete_db):
     assert s2005.loc[2, "se"] == pytest.approx(0.75 * math.sqrt(1 / 12))
     s2011 = km[km["cohort"] == 2011].set_index("duration")
     assert s2011["survival"].tolist() == [1.0, 1.0, 1.0, 0.0]
-    pooled = c.retention(complete_db, pooled=True, coverage=ALL_COMPLETE).set_index("duration")
+    pooled = c.retention(complete, pooled=True).set_index("duration")
     # all five: t = 2, 5 at risk, 1 ends: 4/5; t = 4, 4 at risk (A, C, D, E), 2 end: 2/5;
     # t = 6, 2 at risk, 1 ends: 1/5
     assert pooled.loc[[2, 4, 6], "survival"].round(6).tolist() == [0.8, 0.4, 0.2]
     # at 5 @: A from 2005 for 7 editions, then 4 @ in 2013 (an event); B from 2009 (2005-2008
     # known not 5 @) for 3 editions, then absent in 2013
-    five = c.retention_spells(complete_db, min_level=5, coverage=ALL_COMPLETE).set_index("code")
+    five = c.retention_spells(complete, min_level=5).set_index("code")
     assert five[["cohort", "duration", "event"]].to_dict("index") == {
         "T0001": {"cohort": 2005, "duration": 7, "event": True},
         "T0002": {"cohort": 2009, "duration": 3, "event": True},
@@ -331,8 +345,9 @@ def test_retention_complete(complete_db):
 
 
 def test_ten_rules_complete(complete_db):
-    ten = {2017: 2}  # both TEN 2017 laureates held: the list is complete
-    el = c.ten_eligibility(complete_db, [2017], coverage=ALL_COMPLETE, ten_published=ten)
+    # both TEN 2017 laureates held: the list is complete
+    basis = c.build_basis(complete_db, coverage=ALL_COMPLETE, ten_published={2017: 2})
+    el = c.ten_eligibility(basis, [2017])
     got = el.set_index("code")[["ten", "labels_5_min", "labelled_min", "six_5", "six_labelled"]]
     # up to and including 2017: A 11 × 5 @ in 12 editions; B six 5 @ (2009, 2011, 2012, 2015,
     # 2016, 2017) in 9; C 4 editions; D 5; E 6 editions, never 5 @
@@ -374,12 +389,10 @@ def test_ten_rules_complete(complete_db):
         },
     }
     # before 2017: B had five 5 @ only, so the strict reading says B was not eligible
-    before = c.ten_eligibility(
-        complete_db, [2017], through_current=False, coverage=ALL_COMPLETE, ten_published=ten
-    ).set_index("code")
+    before = c.ten_eligibility(basis, [2017], through_current=False).set_index("code")
     assert before.loc["T0002", ["labels_5_min", "labels_5_max", "six_5"]].tolist() == [5, 5, "no"]
     assert before.loc["T0004", "six_labelled"] == "no"  # 2005-2008: four
-    summary = c.ten_summary(complete_db, [2017], coverage=ALL_COMPLETE, ten_published=ten)
+    summary = c.ten_summary(basis, [2017])
     s = summary.iloc[0]
     assert (
         s["ten_list_complete"],
@@ -388,11 +401,9 @@ def test_ten_rules_complete(complete_db):
         s["not_on_list_six_5_yes"],
         s["not_on_list_six_labelled_yes"],
     ) == (True, 2, 2, 0, 1)
-    s = c.ten_summary(
-        complete_db, [2017], through_current=False, coverage=ALL_COMPLETE, ten_published=ten
-    ).iloc[0]
+    s = c.ten_summary(basis, [2017], through_current=False).iloc[0]
     assert (s["laureates_six_5_yes"], s["laureates_six_5_no"]) == (1, 1)
-    check = c.ten_check(complete_db, 2017, coverage=ALL_COMPLETE, ten_published=ten)
+    check = c.ten_check(basis, 2017)
     assert set(check["code"]) == TEN_2017 and check["resolved"].all()
     assert "six 5 @ labels: met" in row(check, "T0002")["can_confirm"]
     assert row(check, "T0002")["cannot_confirm"] == ""
@@ -402,8 +413,8 @@ def test_ten_rules_complete(complete_db):
 # The same palmarès, coverage unknown: unknowns, never exits.
 
 
-def test_incomplete_reports_unknowns_not_exits(incomplete_db):
-    table = c.continuity_table(incomplete_db)
+def test_incomplete_reports_unknowns_not_exits(incomplete):
+    table = c.continuity_table(incomplete)
     a, b, cc, e = (row(table, code) for code in ("T0001", "T0002", "T0003", "T0005"))
     # A is held in every edition: the answer is exact even without coverage; 2013 at 4 @ is
     # known not 5 @, so the 5 @ streak is exactly 7
@@ -437,7 +448,7 @@ def test_incomplete_reports_unknowns_not_exits(incomplete_db):
     assert (e["longest_streak_min"], e["longest_streak_max"]) == (6, 12)
     assert table.attrs["basis"].startswith("12 editions 2005-2017; complete editions: none")
 
-    rows = c.transitions(incomplete_db)
+    rows = c.transitions(incomplete)
     assert not rows["transition"].isin(["exit", "entry", "return"]).any()
     assert rows["possible"].str.contains("exit").any()
     exits = rows[(rows["code"] == "T0002") & (rows["to_edition"] == 2007)].iloc[0]
@@ -450,17 +461,17 @@ def test_incomplete_reports_unknowns_not_exits(incomplete_db):
         rows.loc[(rows["code"] == "T0001") & (rows["to_edition"] == 2013), "transition"].item()
         == "downgrade"
     )
-    counts = c.transition_counts(incomplete_db)
+    counts = c.transition_counts(incomplete)
     assert counts[["entry", "return", "exit"]].sum().sum() == 0
 
-    spells = c.retention_spells(incomplete_db).set_index("code")
+    spells = c.retention_spells(incomplete).set_index("code")
     # no exit is known: every spell is censored; C's first edition is unknown
     assert not spells["event"].any()
     assert pd.isna(spells.loc["T0003", "cohort"])
-    km = c.retention(incomplete_db)
+    km = c.retention(incomplete)
     assert (km["survival"] == 1.0).all() and km.attrs["excluded"] == 1
 
-    el = c.ten_eligibility(incomplete_db, [2017]).set_index("code")
+    el = c.ten_eligibility(incomplete, [2017]).set_index("code")
     assert el.loc["T0005", "six_labelled"] == "yes"  # six held
     assert el.loc["T0003", "six_labelled"] == "unknown"  # 4 held, 12 possible
     # A and B are held on the TEN list; without a published TEN count the list is not known
@@ -473,14 +484,15 @@ def test_a_complete_level_list_narrows_the_unknowns(incomplete_db):
     """Only 2013's 5 @ list declared complete: B, 5 @ in 2012 and not on it, either went
     down or left."""
     coverage = pd.DataFrame({"edition": [2013], "scope": ["5@"], "complete": [True]})
-    rows = c.transitions(incomplete_db, coverage=coverage)
+    basis = c.build_basis(incomplete_db, coverage=coverage)
+    rows = c.transitions(basis)
     b = rows[(rows["code"] == "T0002") & (rows["to_edition"] == 2013)].iloc[0]
     assert (b["transition"], b["possible"], b["to_state"]) == (
         "unknown",
         "downgrade|exit",
         "unknown, not 5@",
     )
-    table = c.continuity_table(incomplete_db, coverage=coverage)
+    table = c.continuity_table(basis)
     # the 5 @ run can now reach 2007-2012 at most (5 editions)
     assert row(table, "T0002")["longest_streak_5_max"] == 5
     assert c.coverage_of(table).query("basis == 'declared'")["scope"].tolist() == ["5@"]
@@ -544,7 +556,7 @@ def claim_facts() -> pd.DataFrame:
 def test_claims_fill_streaks_only_when_allowed(tmp_path):
     path = make_palmares(tmp_path / "c.duckdb", drop={("T0001", 2013)})
     with duckdb.connect(str(path), read_only=True) as con:
-        without = c.continuity_table(con)
+        without = c.continuity_table(c.build_basis(con))
         a = row(without, "T0001")
         assert pd.isna(a["longest_streak"]) and (
             a["longest_streak_min"],
@@ -552,7 +564,8 @@ def test_claims_fill_streaks_only_when_allowed(tmp_path):
         ) == (7, 12)
         assert without.attrs["claims"] == "not used" and not without["uses_claims"].any()
 
-        table = c.continuity_table(con, claims=claim_facts())
+        claimed = c.build_basis(con, claims=claim_facts())
+        table = c.continuity_table(claimed)
         a, b, cc = (row(table, code) for code in ("T0001", "T0002", "T0003"))
         # A: 2013 at 4 @ by the claim: twelve in a row, exactly
         assert (a["longest_streak"], a["editions_labelled"], a["uses_claims"]) == (12, 12, True)
@@ -563,32 +576,72 @@ def test_claims_fill_streaks_only_when_allowed(tmp_path):
         # C: absent before 2011, so 2011 is its first edition
         assert (cc["first_edition"], cc["uses_claims"]) == (2011, True)
         assert table.attrs["claims"].startswith("used: 4 structured facts")
-        spells = c.retention_spells(con, claims=claim_facts()).set_index("code")
+        spells = c.retention_spells(claimed).set_index("code")
         assert spells.loc["T0003", ["cohort", "duration", "event"]].tolist() == [2011, 4, False]
-        el = c.ten_eligibility(con, [2017], claims=claim_facts()).set_index("code")
+        el = c.ten_eligibility(claimed, [2017]).set_index("code")
         assert el.loc["T0002", ["labels_5_min", "labels_5_max", "six_5"]].tolist() == [6, 6, "yes"]
+        # before 2017 the count claim still narrows: six 5 @ up to 2017, 2017 itself among them,
+        # so exactly five before (the data alone allow 5 to 8)
+        alone = c.ten_eligibility(c.build_basis(con), [2017], through_current=False)
+        assert row(alone, "T0002")[["labels_5_min", "labels_5_max"]].tolist() == [5, 8]
+        before = c.ten_eligibility(claimed, [2017], through_current=False)
+        b = row(before, "T0002")
+        assert b[["labels_5_min", "labels_5_max", "six_5"]].tolist() == [5, 5, "no"]
+        assert b["count_claims"] == "6 × 5@ up to 2017 (claim row 102)"
 
 
 def test_an_empty_palmares_gives_empty_tables(tmp_path):
     path = make_palmares(tmp_path / "empty.duckdb", palmares={})
     with duckdb.connect(str(path), read_only=True) as con:
-        table = c.continuity_table(con)
+        basis = c.build_basis(con)
+        table = c.continuity_table(basis)
         assert table.empty and {"code", "longest_streak", "labels_5"} <= set(table.columns)
-        assert c.transitions(con).empty and c.retention(con).empty
-        assert c.ten_check(con, 2017).empty
-        assert list(c.transition_counts(con)["unknown"]) == [0] * (len(EDITIONS) - 1)
+        assert c.transitions(basis).empty and c.retention(basis).empty
+        assert c.ten_check(basis, 2017).empty
+        assert list(c.transition_counts(basis)["unknown"]) == [0] * (len(EDITIONS) - 1)
 
 
 # ---------------------------------------------------------------------------------------------
-# Synthetic palmarès: flagged, kept away from real data, same answer as the pandas loop.
+# The report page: French tables from one basis, the tables written as computed.
 
 
-def _benchmark_module():
-    path = DEFAULT_ROOT / "benchmarks" / "continuity_benchmark.py"
-    spec = importlib.util.spec_from_file_location("continuity_benchmark", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def test_the_page_in_french(complete):
+    page = c.continuity_page(complete)
+    loyal = page.shown["loyal"]
+    assert loyal["name"].tolist()[:2] == ["Testville A", "Testville B"]  # 12, then 9 editions
+    assert loyal.attrs["headers"]["editions_labelled_min"] == "Éditions labellisées (au moins)"
+    assert loyal.attrs["source"] == page.source and "claims" not in page.source
+    assert page.shown["matrix"].attrs["title"].startswith("Matrice de transition")
+    assert "non labellisée" in set(page.shown["matrix"]["from_state"])
+    assert page.heading.startswith("**Ce sur quoi reposent ces résultats.** 12 éditions")
+    # every edition complete: a first edition is known for all five, so there is a curve
+    assert page.no_curve is None and page.survival.attrs["spells"] == 5
+    assert page.figure_name == "continuite_survie.png"
+    assert list(page.files) == [
+        "continuite",
+        "continuite_transitions",
+        "continuite_survie",
+        "continuite_ten",
+    ]
+    assert page.files["continuite"]["collectivites"].equals(c.continuity_table(complete))
+
+
+def test_the_page_says_why_there_is_no_curve(tmp_path):
+    with duckdb.connect(str(make_palmares(tmp_path / "e.duckdb", palmares={}))) as con:
+        page = c.continuity_page(c.build_basis(con, claims=claim_facts().iloc[:0]))
+    assert page.survival.empty and "continuite_survie" not in page.files
+    assert page.no_curve.startswith("**Pas de courbe de fidélité sur nos données** : aucune des 0")
+    assert "continuite_avec_claims" in page.files and page.figure_name.endswith("_claims.png")
+    assert page.source.endswith("Les affirmations de presse (claims) complètent le palmarès.")
+
+
+def test_bounds_in_french():
+    assert [c.bounds(6, 6), c.bounds(2, 5), c.bounds(pd.NA, pd.NA)] == ["6", "2 à 5", "?"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Synthetic palmarès: flagged, kept away from real data, same answer as the pandas loop
+# (tests/continuity_oracle.py).
 
 
 @pytest.fixture
@@ -614,7 +667,7 @@ def test_synthetic_rows_are_flagged_and_refused_near_real_data(small_synthetic, 
         ).fetchone()
         assert flags == (True, True, True, small_synthetic.rows)
         assert con.execute("SELECT bool_and(is_synthetic) FROM edition").fetchone() == (True,)
-        table = c.continuity_table(con)
+        table = c.continuity_table(c.build_basis(con))
     assert table.attrs["synthetic"] and table["is_synthetic"].all()
     with pytest.raises(ValueError, match="real data"):
         synthetic.write_synthetic_warehouse(DEFAULT_ROOT / "data" / "processed" / "x.duckdb")
@@ -635,33 +688,24 @@ def test_synthetic_and_real_rows_never_mix(small_synthetic, tmp_path):
         duckdb.connect(str(path), read_only=True) as con,
         pytest.raises(ValueError, match="mixes 5 synthetic rows"),
     ):
-        c.continuity_table(con)
+        c.build_basis(con)
 
 
 def test_sql_and_pandas_loop_agree(small_synthetic, tmp_path):
-    bench = _benchmark_module()
+    """The grid's SQL gives the same table as the oracle, a plain pandas loop."""
+
+    def agree(con, coverage) -> bool:
+        sql = c.continuity_table(c.build_basis(con, coverage=coverage))
+        return same_tables(sql, continuity_table_pandas(con, coverage)) == []
+
     with duckdb.connect(str(small_synthetic.path), read_only=True) as con:
         # the generated palmarès is complete; declare half of the editions unknown as well
         partial = pd.DataFrame(
             {"edition": synthetic.EDITIONS[::2], "scope": "all", "complete": False}
         )
-        for coverage in (None, partial):
-            assert (
-                bench.same_tables(
-                    c.continuity_table(con, coverage=coverage),
-                    bench.continuity_table_pandas(con, coverage),
-                )
-                == []
-            )
+        assert agree(con, None) and agree(con, partial)
     with duckdb.connect(str(make_palmares(tmp_path / "h.duckdb")), read_only=True) as con:
-        for coverage in (None, ALL_COMPLETE):
-            assert (
-                bench.same_tables(
-                    c.continuity_table(con, coverage=coverage),
-                    bench.continuity_table_pandas(con, coverage),
-                )
-                == []
-            )
+        assert agree(con, None) and agree(con, ALL_COMPLETE)
 
 
 def test_synthetic_levels_persist():
@@ -681,14 +725,15 @@ def real(real_warehouse):
     """The real warehouse, built from the committed palmarès: the facts below were checked by
     hand in data/raw/palmares/laureates.csv."""
     with duckdb.connect(str(real_warehouse.warehouse), read_only=True) as con:
-        yield con
+        yield c.build_basis(con)
 
 
 def test_ten_2021_on_the_real_palmares(real):
     check = c.ten_check(real, 2021)
-    assert len(check) == 14  # "Quatorze collectivités" (Localtis), all held
-    assert check.attrs["ten_list"]["complete"] and check.attrs["ten_list"]["published"] == 14
-    assert check["resolved"].sum() == 13
+    awarded = EXPECTED_COUNTS["ten"]["awarded"]["2021"]  # "Quatorze collectivités" (Localtis)
+    assert len(check) == awarded  # all held
+    assert check.attrs["ten_list"]["complete"] and check.attrs["ten_list"]["published"] == awarded
+    assert check["resolved"].sum() == EXPECTED_COUNTS["ten"]["resolved_2021"]
     assert set(check.columns) >= {
         "code",
         "name",
@@ -733,10 +778,15 @@ def test_real_continuity_is_honest(real):
     matrix = c.transition_matrix(real)
     pair = matrix[(matrix["from_edition"] == 2008) & (matrix["from_state"] == "5@")]
     assert pair.set_index("to_state")["collectivities"].to_dict() == {"5@": 9, "unknown, not 5@": 3}
+    # no first edition is known, so the page has no retention curve and says why
+    page = c.continuity_page(real)
+    assert page.no_curve.startswith(
+        f"**Pas de courbe de fidélité sur nos données** : aucune des {len(table)} collectivités"
+    )
 
 
 def test_real_claims_are_used_only_when_asked(real):
-    with_claims = c.ten_check(real, 2021, claims=True)
+    with_claims = c.ten_check(c.build_basis(real.con, claims=True), 2021)
     assert row(c.ten_check(real, 2021), "27467")["six_5"] == "unknown"
     pont_audemer = row(with_claims, "27467")  # "cinq @ pour la septième fois" (2019)
     assert (pont_audemer["six_5"], pont_audemer["uses_claims"]) == ("yes", True)

@@ -56,7 +56,8 @@ def kill_after(process: subprocess.Popen, seconds: float) -> bool:
 
 
 def laureate_rows(paths: Paths) -> int:
-    """Palmarès rows in the warehouse: resolved plus set aside (every row read is one or the other)."""
+    """Palmarès rows in the warehouse: resolved plus set aside (every row read is one or the
+    other)."""
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         return con.execute(
             "SELECT (SELECT count(*) FROM laureates) + (SELECT count(*) FROM quarantine)"

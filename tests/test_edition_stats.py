@@ -165,11 +165,13 @@ def test_transitions_mentions_and_population(hand_made):
 
 def test_an_unknown_edition_is_refused(tmp_paths):
     build_warehouse(tmp_paths, hand_made_tables(), TINY_SOURCES, TINY_BUILD_INFO)
-    with duckdb.connect(str(tmp_paths.warehouse), read_only=True) as con:
-        with pytest.raises(
+    with (
+        duckdb.connect(str(tmp_paths.warehouse), read_only=True) as con,
+        pytest.raises(
             edition_stats.UnknownEdition, match="edition 2010 is not in the editions table"
-        ):
-            edition_stats.edition_tables(con, 2010)
+        ),
+    ):
+        edition_stats.edition_tables(con, 2010)
 
 
 def test_real_data_reproduces_the_complete_5_at_counts_and_says_which_it_cannot(real_warehouse):
@@ -258,3 +260,27 @@ def test_a_row_set_aside_keeps_levels_exact_but_not_places(tmp_paths):
     assert stats["regions"]["change"].isna().all()
     assert stats["population_classes"]["change"].isna().all()
     assert stats["kinds"]["change"].isna().all()
+
+
+def test_the_continuity_basis_is_built_once_per_edition(tmp_paths, monkeypatch):
+    """The coverage and the knowledge grid are computed once for the edition's tables, and
+    the transitions and TEN tables rest on that same basis."""
+    from pipeline.analysis.continuity import basis as continuity_basis
+
+    built = []
+
+    def counted(*args, **kwargs):
+        built.append(continuity_basis.build_basis(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(edition_stats.continuity, "build_basis", counted)
+    coverage_models = []
+    model = continuity_basis.coverage_model
+    monkeypatch.setattr(
+        continuity_basis,
+        "coverage_model",
+        lambda *args, **kwargs: coverage_models.append(args) or model(*args, **kwargs),
+    )
+    tables = edition_2019(tmp_paths, hand_made_tables())
+    assert len(built) == 1 and len(coverage_models) == 1
+    assert tables["transitions"].set_index("transition").loc["entry", "count"] == 1

@@ -9,9 +9,9 @@ import lzma
 import geopandas as gpd
 import pytest
 import shapely
+from conftest import EXPECTED_COUNTS
 
 from pipeline.build.sources import geometry
-from pipeline.build.sources.reference import read_reference
 from pipeline.errors import InputError
 from pipeline.paths import Paths
 
@@ -87,11 +87,6 @@ ENCLAVES = sorted(
 
 
 @pytest.fixture(scope="module")
-def reference():
-    return read_reference(CHECKOUT.reference)
-
-
-@pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Paths:
     """A project root of its own (so the cache is fresh) sharing the checkout's reference."""
     root = tmp_path_factory.mktemp("geometry")
@@ -132,7 +127,7 @@ def test_departements_and_regions_cover_metropolitan_france_and_the_drom(layers,
     assert not layers.cache_hit
     departements = reference["departement"]
     expected = set(departements.loc[departements["zone"] != "com", "departement_code"])
-    assert len(expected) == 101
+    assert len(expected) == EXPECTED_COUNTS["reference"]["departements_drawn"]
     assert set(layers.departements.index) == expected
     regions = reference["region"]
     assert set(layers.regions.index) == set(regions.loc[regions["zone"] != "com", "region_code"])

@@ -7,12 +7,13 @@ import shutil
 
 import pandas as pd
 import pytest
+from conftest import EXPECTED_COUNTS, raw_records
 
 from pipeline.build import manifest
-from pipeline.build.ingest import ingest_figures
+from pipeline.build.assemble import illectronism
+from pipeline.build.ingest import check_figure, ingest_figures
 from pipeline.build.schema import schema_columns
-from pipeline.build.sources import insee
-from pipeline.build.sources.reference import read_reference
+from pipeline.build.sources import insee, insee_download
 from pipeline.errors import InputError
 from pipeline.paths import Paths
 
@@ -22,16 +23,13 @@ HDF_JSON = RAW / "insee_analyses_hdf118_fig6_epci_2019.json"
 CURATED = RAW / "illectronism.csv"
 HDF_URL = "https://www.insee.fr/fr/statistiques/4986976#tableau-figure6"
 SAME_ROWS = ["geography_level", "geography_code", "geography_name", "measure", "value"]
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return read_reference(REAL.reference)
+CURATED_ROWS = len(raw_records("insee/illectronism.csv"))
+HDF_ROWS = len(raw_records(f"insee/{HDF_JSON.name}"))  # one per EPCI: a rate and a count each
 
 
 @pytest.fixture(scope="module")
 def assembled(reference):
-    return insee.assemble_illectronism(REAL, reference)
+    return illectronism.assemble_illectronism(REAL, reference)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +41,7 @@ def table(assembled):
 
 @pytest.fixture(scope="module")
 def vintages():
-    return insee.load_epci_vintages(REAL)
+    return illectronism.load_epci_vintages(REAL)
 
 
 def first_hand_metadata(**changes) -> dict:
@@ -110,7 +108,7 @@ def insee_xlsx(path):
 
 def test_curated_csv_is_read_typed():
     rows = insee.read_illectronism_csv(CURATED, "data/raw/insee/illectronism.csv")
-    assert len(rows) == 396
+    assert len(rows) == CURATED_ROWS
     assert rows["year"].between(2008, 2025).all()
     first = rows.iloc[0]  # row 2 of the file: Insee Première n°1953
     assert (
@@ -159,7 +157,7 @@ def test_second_hand_rows_are_those_the_notes_mark():
     ) == (True, "cité par Sénat rapport n°588 (2021-2022)")
     assert insee.second_hand("Insee (chiffre 2023 repris par Économie Hebdo, févr. 2026)")[0]
     hdf_copy = rows[rows["source_url"].str.contains("github.com/Assembleurs/portrea")]
-    assert len(hdf_copy) == 93 and hdf_copy["is_second_hand"].all()
+    assert len(hdf_copy) == HDF_ROWS and hdf_copy["is_second_hand"].all()
 
 
 def test_population_scopes_are_normalised():
@@ -189,9 +187,9 @@ def test_curated_csv_errors_name_the_row(tmp_path):
 
 def test_table_has_the_schema_columns_and_a_row_per_figure(table):
     assert list(table.columns) == [c.name for c in schema_columns()["illectronism"]]
-    # 396 curated rows, of which the 93 EPCI rows read from the JSON copy are replaced by the
-    # copy itself: 93 rates and 93 counts.
-    assert len(table) == 396 - 93 + 2 * 93
+    # the curated rows, of which the EPCI rows read from the JSON copy are replaced by the copy
+    # itself: a rate and a count per EPCI.
+    assert len(table) == CURATED_ROWS - HDF_ROWS + 2 * HDF_ROWS
     assert not table.duplicated(["source_file", "source_row", "indicator"]).any()
 
 
@@ -224,19 +222,17 @@ def test_2021_rate_is_15_4_percent_definition_2021(table):
 
 def test_every_hdf_epci_row_joins_an_epci_or_says_why(table, reference):
     hdf = table[table["source_file"].str.endswith(HDF_JSON.name)]
-    assert len(hdf) == 2 * 93
+    assert len(hdf) == 2 * HDF_ROWS
     today = set(reference["epci"]["epci_siren"])
     assert hdf["code_joined"].all() and hdf["current_code"].isin(today).all()
     differs = hdf[~hdf["same_territory"].astype(bool)]
     assert differs["join_note"].str.len().gt(0).all()
     by_code = hdf[hdf["unit"] == "percent"].set_index("geography_code")
-    assert (by_code["join_method"].value_counts().to_dict()) == {
-        "same_code": 86,
-        "same_code_changed": 4,
-        "absorbed": 2,
-        "code_not_in_vintage": 1,
-    }
-    assert by_code["same_territory"].sum() == 84
+    assert (
+        by_code["join_method"].value_counts().to_dict()
+        == EXPECTED_COUNTS["insee"]["hdf_join_methods"]
+    )
+    assert by_code["same_territory"].sum() == EXPECTED_COUNTS["insee"]["hdf_same_territory"]
     # CC de la Haute-Deûle joined the Métropole européenne de Lille in 2020
     assert by_code.loc["245901061", ["current_code", "join_method"]].tolist() == [
         "200093201",
@@ -284,7 +280,7 @@ def test_other_levels_join_the_reference_or_have_none(table):
 
 
 def test_an_epci_split_since_is_not_attached(reference, vintages):
-    geography = insee.Geography(reference, vintages)
+    geography = illectronism.Geography(reference, vintages)
     join = geography.join("epci", "200067221", 2019, "as published")
     assert (join.current_code, join.code_joined, join.join_method) == (None, False, "split")
     assert "200096683" in join.join_note and "200096675" in join.join_note
@@ -299,7 +295,7 @@ def test_sources_one_row_per_file(assembled):
         f"data/raw/insee/{name}"
         for name in ("illectronism.csv", HDF_JSON.name, "NOTES.md", "epci_2019.json")
     }
-    assert paths["data/raw/insee/illectronism.csv"]["row_count"] == 396
+    assert paths["data/raw/insee/illectronism.csv"]["row_count"] == CURATED_ROWS
     assert paths[f"data/raw/insee/{HDF_JSON.name}"]["url"] == HDF_URL
     assert paths[f"data/raw/insee/{HDF_JSON.name}"]["licence"].startswith("Licence Ouverte 2.0")
 
@@ -308,8 +304,8 @@ def test_sources_one_row_per_file(assembled):
 
 
 def test_insee_shaped_csv_gives_the_rows_of_the_json_copy(tmp_path):
-    from_json = insee.read_insee_figure(HDF_JSON)
-    assert len(from_json) == 2 * 93 and from_json["source_row"].iloc[0] == 2  # line of object
+    from_json = insee_download.read_insee_figure(HDF_JSON)
+    assert len(from_json) == 2 * HDF_ROWS and from_json["source_row"].iloc[0] == 2  # line of object
     for encoding in ("utf-8", "utf-8-sig", "cp1252"):
         path = tmp_path / f"figure6-{encoding}.csv"
         header = insee_csv(
@@ -317,7 +313,7 @@ def test_insee_shaped_csv_gives_the_rows_of_the_json_copy(tmp_path):
             encoding=encoding,
             spaces=("\u00a0",) if encoding == "cp1252" else ("\u00a0", "\u202f"),
         )
-        from_csv = insee.read_insee_figure(path)
+        from_csv = insee_download.read_insee_figure(path)
         pd.testing.assert_frame_equal(from_csv[SAME_ROWS], from_json[SAME_ROWS])
         assert from_csv["source_row"].iloc[0] == header + 1
 
@@ -326,7 +322,8 @@ def test_xlsx_gives_the_rows_of_the_json_copy(tmp_path):
     path = tmp_path / "figure6.xlsx"
     insee_xlsx(path)
     pd.testing.assert_frame_equal(
-        insee.read_insee_figure(path)[SAME_ROWS], insee.read_insee_figure(HDF_JSON)[SAME_ROWS]
+        insee_download.read_insee_figure(path)[SAME_ROWS],
+        insee_download.read_insee_figure(HDF_JSON)[SAME_ROWS],
     )
 
 
@@ -334,8 +331,8 @@ def test_table_rows_are_the_same_from_csv_and_json(tmp_path, reference, vintages
     path = tmp_path / "figure6.csv"
     insee_csv(path)
     meta = first_hand_metadata()
-    from_csv = insee.check_figure(path, meta, reference, vintages)
-    from_json = insee.check_figure(HDF_JSON, meta, reference, vintages)
+    from_csv = check_figure(path, meta, reference, vintages)
+    from_json = check_figure(HDF_JSON, meta, reference, vintages)
     columns = [
         c
         for c in from_csv.columns
@@ -348,12 +345,12 @@ def test_looks_like_insee_figure(tmp_path):
     csv_path, xlsx_path = tmp_path / "figure.csv", tmp_path / "figure.xlsx"
     insee_csv(csv_path)
     insee_xlsx(xlsx_path)
-    assert all(insee.looks_like_insee_figure(p) for p in (HDF_JSON, csv_path, xlsx_path))
+    assert all(insee_download.looks_like_insee_figure(p) for p in (HDF_JSON, csv_path, xlsx_path))
     palmares = REAL.raw / "palmares" / "laureates.csv"
-    assert not insee.looks_like_insee_figure(palmares)
-    assert not insee.looks_like_insee_figure(RAW / "NOTES.md")
-    assert not insee.looks_like_insee_figure(CURATED)
-    assert not insee.looks_like_insee_figure(tmp_path / "missing.csv")
+    assert not insee_download.looks_like_insee_figure(palmares)
+    assert not insee_download.looks_like_insee_figure(RAW / "NOTES.md")
+    assert not insee_download.looks_like_insee_figure(CURATED)
+    assert not insee_download.looks_like_insee_figure(tmp_path / "missing.csv")
 
 
 # --- Bad input: file, row, problem ----------------------------------------------------------
@@ -371,7 +368,7 @@ def test_decimal_point_in_a_decimal_comma_file_is_refused(tmp_path):
     with pytest.raises(
         InputError, match="decimal point, but this file writes decimals with a comma"
     ) as caught:
-        insee.read_insee_figure(path)
+        insee_download.read_insee_figure(path)
     assert caught.value.row == header + 6 and caught.value.path == path
 
 
@@ -383,11 +380,11 @@ def test_a_value_that_is_not_a_number_is_refused(tmp_path):
         match=r"row 4: value 'abc' in column 'Taux \(en %\)' is not "
         "a number",
     ) as caught:
-        insee.read_insee_figure(path)
+        insee_download.read_insee_figure(path)
     assert caught.value.row == header + 1
     insee_csv(path, _with(hdf_records(), 0, Nombre="3,346"))
     with pytest.raises(InputError, match="count '3,346' .* is not a whole number"):
-        insee.read_insee_figure(path)
+        insee_download.read_insee_figure(path)
 
 
 def test_missing_columns_are_named(tmp_path):
@@ -398,10 +395,10 @@ def test_missing_columns_are_named(tmp_path):
         match="no code column: expected 'Code EPCI'.*headers found: "
         "'Libellé EPCI', 'Taux \\(en %\\)'",
     ):
-        insee.read_insee_figure(path)
+        insee_download.read_insee_figure(path)
     path.write_text("Code EPCI;Libellé EPCI\n200018083;CC de Desvres-Samer\n", encoding="utf-8")
     with pytest.raises(InputError, match="row 1: no value column") as caught:
-        insee.read_insee_figure(path)
+        insee_download.read_insee_figure(path)
     assert caught.value.row == 1
 
 
@@ -409,14 +406,14 @@ def test_unknown_and_misshapen_codes_are_refused(tmp_path, reference, vintages):
     path = tmp_path / "figure.csv"
     header = insee_csv(path, _with(hdf_records(), 2, **{"Code EPCI": 200000000}))
     with pytest.raises(InputError, match="unknown EPCI code 200000000") as caught:
-        insee.check_figure(path, first_hand_metadata(), reference, vintages)
+        check_figure(path, first_hand_metadata(), reference, vintages)
     assert caught.value.row == header + 3
     insee_csv(path, _with(hdf_records(), 2, **{"Code EPCI": 20003357}))
     with pytest.raises(InputError, match="row 6: epci code .* is not a 9-digit SIREN"):
-        insee.read_insee_figure(path)
+        insee_download.read_insee_figure(path)
     insee_csv(path, _with(hdf_records(), 2, **{"Code EPCI": 200018083}))
     with pytest.raises(InputError, match="row 6: epci code 200018083 appears twice"):
-        insee.read_insee_figure(path)
+        insee_download.read_insee_figure(path)
 
 
 def test_metadata_is_validated():
@@ -459,7 +456,7 @@ def test_a_first_hand_download_replaces_the_copy(project, reference, tmp_path):
     built = {}
 
     def rebuild():
-        built.update(insee.assemble_illectronism(project, reference)[0])
+        built.update(illectronism.assemble_illectronism(project, reference)[0])
 
     outcome = ingest_figures(project, [(download, first_hand_metadata())], reference, rebuild)
     assert outcome == {"figure6.csv": "added"}
@@ -470,7 +467,7 @@ def test_a_first_hand_download_replaces_the_copy(project, reference, tmp_path):
     table = built["illectronism"]
     assert not table["source_file"].str.endswith(HDF_JSON.name).any()
     mine = table[table["source_file"] == "data/raw/insee/imports/figure6.csv"]
-    assert len(mine) == 2 * 93 and not mine["is_second_hand"].any()
+    assert len(mine) == 2 * HDF_ROWS and not mine["is_second_hand"].any()
     rates = mine[mine["unit"] == "percent"]
     assert rates["note"].str.contains(f"{HDF_JSON.name} row \\d+ \\(same value\\)").all()
     assert ingest_figures(project, [(download, first_hand_metadata())], reference, rebuild) == {
@@ -507,20 +504,20 @@ def test_two_first_hand_downloads_of_one_figure_are_refused(project, reference, 
         lambda: None,
     )
     with pytest.raises(InputError, match="gives the same figure as .*: keep one"):
-        insee.assemble_illectronism(project, reference)
+        illectronism.assemble_illectronism(project, reference)
 
 
 def test_a_changed_raw_file_is_refused(project, reference):
     path = project.raw / "insee" / "illectronism.csv"
     path.write_bytes(path.read_bytes().replace(b",15.4,", b",15.5,", 1))
-    with pytest.raises(InputError, match="sha256 .* differs"):
-        insee.assemble_illectronism(project, reference)
+    with pytest.raises(InputError, match=r"sha256 .* differs"):
+        illectronism.assemble_illectronism(project, reference)
 
 
 def test_a_palmares_export_is_not_taken_for_a_figure(tmp_path):
     path = tmp_path / "palmares.csv"
     path.write_text("Collectivité;Code département;Nb @;Année\nLe Havre;76;5;2005\n", "utf-8")
-    assert not insee.looks_like_insee_figure(path)
+    assert not insee_download.looks_like_insee_figure(path)
 
 
 def test_a_region_level_download(tmp_path, reference):
@@ -532,18 +529,18 @@ def test_a_region_level_download(tmp_path, reference):
         "52;Pays de la Loire;15\n84;Auvergne-Rhône-Alpes;15\n",
         encoding="utf-8",
     )
-    assert insee.looks_like_insee_figure(path)
+    assert insee_download.looks_like_insee_figure(path)
     meta = first_hand_metadata(
         indicator="illectronism_rate_modelled",
         source_url="https://www.insee.fr/fr/statistiques/6443258",
     )
-    rows = insee.check_figure(path, meta, reference)
+    rows = check_figure(path, meta, reference)
     assert rows["geography_level"].eq("region").all() and rows["same_territory"].all()
     assert rows["current_code"].tolist() == ["27", "24", "52", "84"]
     assert rows["geography_name"].tolist()[0] == "Bourgogne-Franche-Comté"
     path.write_text("Code région;Taux (en %)\n99;19\n", encoding="utf-8")
     with pytest.raises(InputError, match="row 2: unknown region code 99"):
-        insee.check_figure(path, meta, reference)
+        check_figure(path, meta, reference)
 
 
 def test_cli_routes_a_figure_download_and_names_a_missing_option(tmp_path):

@@ -235,7 +235,7 @@ def test_small_multiples_share_one_classification(departements, monkeypatch):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(maps, "classify", counting)
+    monkeypatch.setattr(maps.draw, "classify", counting)
     low = pd.Series(np.arange(len(PLACES), dtype=float), index=list(PLACES))
     high = low + 100
     figure = small_multiples(
@@ -515,6 +515,31 @@ def test_edition_map_refuses_what_it_cannot_draw(tiny):
         edition_map(con, geometry, 2024, "departement", variable="illectronisme")
 
 
+def test_one_check_refuses_a_request_before_anything_is_drawn(tiny, tmp_path, monkeypatch):
+    con, geometry = tiny
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("drawn although the request is refused")
+
+    monkeypatch.setattr(maps.edition, "france_map", no_drawing)
+    monkeypatch.setattr(maps.edition, "small_multiples", no_drawing)
+    with pytest.raises(ValueError, match="unknown scheme 'jenks'"):
+        edition_map(con, geometry, 2024, "departement", scheme="jenks")
+    with pytest.raises(ValueError, match="unknown scheme 'jenks'"):
+        maps.edition_small_multiples(con, geometry, [2024], scheme="jenks")
+    with pytest.raises(ValueError, match="needs bins"):
+        edition_map(con, geometry, 2024, "departement", scheme="user")
+    with pytest.raises(ValueError, match="unknown map format"):
+        maps.edition_small_multiples(con, geometry, [2024], out=tmp_path / "carte.gif")
+    with pytest.raises(ValueError, match="unknown variable 'points' for small multiples"):
+        maps.edition_small_multiples(con, geometry, [2024], variable="points")
+    with pytest.raises(ValueError, match="expected one of laureates, population_share, max_"):
+        level_values(con, "region", [2024], "points")
+    # the scheme of a map of points alone classifies nothing: it is not checked
+    assert maps.validate("commune", "points", scheme="jenks").scheme == "jenks"
+    assert maps.validate("region", "laureates", bins=[1, 2]).scheme == "user"
+
+
 def test_edition_small_multiples_share_classes(tiny):
     con, geometry = tiny
     figure = maps.edition_small_multiples(con, geometry, [2023, 2024], "departement")
@@ -557,3 +582,19 @@ def test_map_command(tiny, tmp_path, monkeypatch, capsys):
     assert main(["map", "--edition", "2024", "--level", "canton", "--out", str(out)]) == 2
     assert "unknown level 'canton'" in capsys.readouterr().err
     assert main(["map", "--bins", "1,x", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "map",
+                "--small-multiples",
+                "--edition",
+                "2024",
+                "--scheme",
+                "jenks",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
+    assert "unknown scheme 'jenks'" in capsys.readouterr().err

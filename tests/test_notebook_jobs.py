@@ -40,7 +40,8 @@ def write_config(paths, text: str):
 
 @pytest.fixture
 def project(tmp_paths):
-    """A root with the tiny warehouse and two notebooks: one per edition set, one reading a table."""
+    """A root with the tiny warehouse and two notebooks: one per edition set, one reading a
+    table."""
     build_warehouse(tmp_paths, tiny_tables(), TINY_SOURCES, TINY_BUILD_INFO)
     tmp_paths.notebooks.mkdir()
     write_notebook(
@@ -127,6 +128,50 @@ def test_annotations_type_parameters(project):
     config = write_config(project, CONFIG.replace('{label = "régions"}', "{label = 3}"))
     with pytest.raises(ParameterError, match="parameter 'label' must be str, not int"):
         jobs.plan(project, config)
+
+
+@pytest.mark.parametrize(
+    "cell, declared",
+    [
+        ("claims: bool = False", {"claims": "bool"}),
+        ("edition = 2024  # année du palmarès", {"edition": "int"}),
+        ("share = 1  # type: float", {"share": "float"}),
+        (
+            "editions = [\n    2021,\n    2024,\n]\nlevel = 'region'",
+            {"editions": "list", "level": "str"},
+        ),
+        ("level = LEVELS[0]", {"level": None}),  # not a literal: any value
+    ],
+)
+def test_papermill_infers_the_declared_parameters(tmp_path, cell, declared):
+    write_notebook(tmp_path / "n.ipynb", cell)
+    assert pipeline_toml.declared_parameters(tmp_path / "n.ipynb") == declared
+
+
+@pytest.mark.parametrize(
+    "damage, problem",
+    [
+        (lambda path: write_notebook(path, "edition = (2024"), "not valid Python"),
+        (lambda path: path.write_text("{", "utf-8"), "cannot read the notebook"),
+    ],
+    ids=["syntax", "not-json"],
+)
+def test_an_unreadable_parameters_cell_is_an_input_error(tmp_path, damage, problem):
+    path = tmp_path / "n.ipynb"
+    damage(path)
+    with pytest.raises(InputError, match=problem) as error:
+        pipeline_toml.declared_parameters(path)
+    assert error.value.path == path
+
+
+def test_two_parameters_cells_are_refused(tmp_path):
+    path = tmp_path / "n.ipynb"
+    write_notebook(path, "x = 1")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("y = 2", metadata={"tags": ["parameters"]}))
+    nbformat.write(notebook, path)
+    with pytest.raises(InputError, match="expected one cell tagged `parameters`, found 2"):
+        pipeline_toml.declared_parameters(path)
 
 
 @pytest.mark.parametrize(

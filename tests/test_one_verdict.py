@@ -82,10 +82,11 @@ def test_the_third_consecutive_time_gets_one_verdict_everywhere(tmp_path):
         # continuity never uses a contradicted claim...
         facts = continuity.load_claim_facts(con)
         assert facts.empty and facts.attrs["dropped"] == [2]
-        assert not continuity.continuity_table(con, claims=True)["uses_claims"].any()
+        with_claims = continuity.build_basis(con, claims=True)
+        assert not continuity.continuity_table(with_claims)["uses_claims"].any()
         # ...and, given the fact anyway, finds the same conflict in the same edition
-        fact = tables["claim_fact"].assign(code=LILLE)
-        grid = continuity.knowledge_grid(con, claims=fact)
+        given = continuity.build_basis(con, claims=tables["claim_fact"].assign(code=LILLE))
+        grid = continuity.knowledge_grid(given)
         conflicts = grid[grid["claim_conflict"]]
         assert conflicts[["code", "edition"]].values.tolist() == [[LILLE, 2014]]
-        assert continuity.continuity_table(con, claims=fact)["claim_conflicts"].tolist() == [1]
+        assert continuity.continuity_table(given)["claim_conflicts"].tolist() == [1]

@@ -54,18 +54,13 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pipeline.build import manifest
+from pipeline.build.assemble.illectronism import read_epci_vintage
 from pipeline.build.resolve import OVERRIDE_COLUMNS, OVERRIDE_DECISIONS, load_overrides
 from pipeline.build.schema import schema_columns
 from pipeline.build.sources.claims import FACTS, read_claim_facts, read_claims
 from pipeline.build.sources.editions import read_edition_aggregates
-from pipeline.build.sources.insee import (
-    CURATED_HEADER,
-    LEVELS,
-    looks_like_insee_figure,
-    read_epci_vintage,
-    read_illectronism_csv,
-    read_insee_figure,
-)
+from pipeline.build.sources.insee import CURATED_HEADER, LEVELS, read_illectronism_csv
+from pipeline.build.sources.insee_download import looks_like_insee_figure, read_insee_figure
 from pipeline.build.sources.palmares import read_palmares
 from pipeline.build.sources.reference import MANIFEST, TABLES, read_reference
 from pipeline.errors import InputError
@@ -839,7 +834,7 @@ def manifest_document(keys: list[str], files: dict[str, bytes]) -> st.SearchStra
 @given(
     document=json_document(
         manifest_document(
-            list(manifest.REQUIRED) + ["sha256", "edited", "derived_from"], {"laureates.csv": b""}
+            [*manifest.REQUIRED, "sha256", "edited", "derived_from"], {"laureates.csv": b""}
         )
     )
 )
@@ -981,7 +976,7 @@ def _fold(text) -> str:
 
 def _footer_like(row: list) -> bool:
     """A note under the table (the documented rule: a lone text cell "Source :", "Champ :")."""
-    from pipeline.build.sources.insee import FOOTER_WORDS
+    from pipeline.build.sources.insee_download import FOOTER_WORDS
 
     filled = [cell for cell in row if cell is not None]
     return (
@@ -1220,7 +1215,7 @@ def test_known_bugs_are_still_there(tmp_path, reader, name, data, found, rows):
         result = READERS[reader].read(path)
     except InputError as refusal:
         error = refusal
-    except Exception as crash:  # noqa: BLE001 - the bug
+    except Exception as crash:
         assert signature(crash) == found, f"the failure changed to {signature(crash)}: update KNOWN"
         return
     if isinstance(rows, int) and error is not None and error.row != rows:

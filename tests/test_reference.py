@@ -25,8 +25,9 @@ REF_DIR = Paths(DEFAULT_ROOT).reference
 
 
 @pytest.fixture(scope="module")
-def ref() -> dict[str, pd.DataFrame]:
-    return read_reference(REF_DIR)
+def ref(reference) -> dict[str, pd.DataFrame]:
+    """conftest's session-wide read of the committed reference, under this module's name."""
+    return reference
 
 
 @pytest.fixture

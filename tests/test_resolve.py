@@ -9,6 +9,7 @@ import re
 
 import pandas as pd
 import pytest
+from conftest import raw_records
 
 from pipeline.build.resolve import (
     RESULT_COLUMNS,
@@ -18,7 +19,6 @@ from pipeline.build.resolve import (
     name_keys,
     read_overrides,
 )
-from pipeline.build.sources.reference import read_reference
 from pipeline.errors import InputError
 from pipeline.paths import DEFAULT_ROOT, Paths
 
@@ -28,8 +28,9 @@ OVERRIDES = PALMARES / "overrides.csv"
 
 
 @pytest.fixture(scope="module")
-def ref() -> dict[str, pd.DataFrame]:
-    return read_reference(PATHS.reference)
+def ref(reference) -> dict[str, pd.DataFrame]:
+    """conftest's session-wide read of the committed reference, under this module's name."""
+    return reference
 
 
 @pytest.fixture(scope="module")
@@ -327,6 +328,31 @@ def test_resolve_rows_aligned(ref, resolver):
     assert isinstance(out.loc[20, "candidates"], list) and len(out.loc[20, "candidates"]) == 2
 
 
+def test_batch_decides_as_one_by_one(ref, resolver):
+    """resolve_rows puts aside the typos without département that need a national scan and
+    resolves them in a second pass (also when only the name before a parenthesis needs one):
+    the same decisions as one `resolve` at a time."""
+    names = [
+        "Villeneuve-d'Ascqq",
+        "Hérouville-St-Clairr",
+        "Hérouville-Saint-Clairr (ville)",
+        "Charleville-Mézièrse",
+        "Lille",
+        "Mérignacc",
+        "Hérouville-St-Clairr",
+    ]
+    rows = pd.DataFrame({"edition": pd.array([2015] * len(names), dtype="Int64"), "name": names})
+    batch = Resolver(ref).resolve_rows(rows)  # a new resolver: no scan memoised yet
+    one_by_one = pd.DataFrame.from_records(
+        [resolve(resolver, name, None, None, 2015).as_row() for name in names],
+        columns=list(RESULT_COLUMNS),
+    )
+    one_by_one["score"] = one_by_one["score"].astype("float64")
+    pd.testing.assert_frame_equal(batch, one_by_one)
+    assert batch.loc[2, "code"] == commune_code(ref, "Hérouville-Saint-Clair", "14")
+    assert batch["method"].tolist().count("fuzzy") == 6
+
+
 # --- the overrides file ------------------------------------------------------------------------
 
 
@@ -402,9 +428,9 @@ def canonical_laureates() -> pd.DataFrame:
 def test_laureates_resolve(ref, decided):
     rows = canonical_laureates()
     out = decided.resolve_rows(rows)
-    assert len(rows) == 245
+    assert len(rows) == len(raw_records("palmares/laureates.csv"))
     resolved = out["status"] == "resolved"
-    assert resolved.sum() + (out["status"] == "quarantined").sum() == 245
+    assert resolved.sum() + (out["status"] == "quarantined").sum() == len(rows)
     french = ~out["reason"].fillna("").str.startswith(("foreign", "not a collectivity"))
     share = (resolved & french).sum() / french.sum()
     assert share >= 0.95, share

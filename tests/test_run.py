@@ -12,12 +12,18 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import palmares, project_copy
+from conftest import EXPECTED_COUNTS, palmares, project_copy, raw_records
 
+from pipeline.formatting import format_fr, format_percent_fr
 from pipeline.paths import Paths
 
 EDITIONS = [2021, 2024]
 COLLECTIVITIES = ["38185", "59350"]  # Grenoble, Lille
+LAUREATE_ROWS = len(raw_records("palmares/laureates.csv"))
+RESOLVED, QUARANTINED = (EXPECTED_COUNTS["palmares"][k] for k in ("resolved", "quarantined"))
+CURRENT_COMMUNES = sum(
+    row["commune_kind"] == "commune" for row in raw_records("reference/commune.csv")
+)
 #: A remote resource a page would load (script, stylesheet, image...); a link (<a href>) to a
 #: row's source loads nothing.
 REMOTE_LOAD = r'<(?!a\s)[^>]*\b(src|href)="(https?:)?//'
@@ -38,7 +44,8 @@ def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, fir
     assert "built and cached GeoParquet" in first_run.stdout
     for step in (
         "[1/7] reference",
-        "[2/7] palmares: 245 rows read",
+        f"[2/7] palmares: {LAUREATE_ROWS} rows read, {RESOLVED} resolved, "
+        f"{QUARANTINED} in quarantine",
         "[3/7] illectronism",
         "[4/7] warehouse",
         "[5/7] geometry",
@@ -51,7 +58,7 @@ def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, fir
     assert 'src="maps/communes_par_departement.png"' in index
     page = (project.reports / "overview.html").read_text("utf-8")
     assert re.search(r"<h1[^>]*>Vue d'ensemble : référentiel géographique et palmarès", page)
-    assert "34\u202f969" in page  # current communes, French format, from the warehouse
+    assert format_fr(CURRENT_COMMUNES) in page  # French format, from the warehouse
     assert re.search(r'<img[^>]+src="data:image/png;base64,', page)  # the map, inline
     assert "import duckdb" not in page  # no code cells
     assert not re.search(REMOTE_LOAD, page + index)
@@ -152,7 +159,7 @@ def test_every_shared_row_is_resolved_or_quarantined_with_a_reason(project, firs
     laureates = pd.read_csv(out / "l.csv", dtype=str)
     quarantine = pd.read_csv(out / "q.csv", dtype=str)
     raw = pd.read_csv(project.raw / "palmares" / "laureates.csv", dtype=str)
-    assert len(laureates) + len(quarantine) == len(raw) == 245
+    assert len(laureates) + len(quarantine) == len(raw) == LAUREATE_ROWS
     for column in (
         "edition",
         "name",
@@ -177,7 +184,7 @@ def test_every_shared_row_is_resolved_or_quarantined_with_a_reason(project, firs
 def test_check_reports_files_coverage_and_claims(project, first_run):
     report = palmares(project, "check")
     assert report.returncode == 0, report.stderr
-    assert "data/raw/palmares/laureates.csv   245" in report.stdout
+    assert f"data/raw/palmares/laureates.csv   {LAUREATE_ROWS}" in report.stdout
     assert "Coverage per edition" in report.stdout and "Press claims" in report.stdout
 
 
@@ -272,7 +279,6 @@ def test_the_2021_coverage_is_one_number_on_every_surface(project, first_run, fa
     import duckdb
     from openpyxl import load_workbook
 
-    from pipeline.formatting import format_fr, format_percent_fr
     from pipeline.report import maps
 
     share = facts["whole_2021"]["share_pct"]
@@ -314,8 +320,6 @@ def test_the_2021_coverage_is_one_number_on_every_surface(project, first_run, fa
 
 
 def test_check_and_the_pages_agree_on_every_count_they_both_print(project, first_run, facts):
-    from pipeline.formatting import format_fr
-
     header, rows = check_coverage(palmares(project, "check").stdout)
     overview = html_tables(project.reports / "overview.html")
     pairs = {
@@ -337,10 +341,8 @@ def test_check_and_the_pages_agree_on_every_count_they_both_print(project, first
 
 
 def test_the_ten_count_and_the_cog_vintage_come_from_the_data(project, first_run, facts):
-    from pipeline.formatting import format_fr
-
     ten = facts["ten_2021"]["published"]  # editions.csv column n_ten, on its source's row
-    assert ten == 14
+    assert ten == EXPECTED_COUNTS["ten"]["awarded"]["2021"]
     continuity_page = html_tables(project.reports / "continuite.html")
     assert column_of(continuity_page, "TEN publiés", "2021") == format_fr(ten)
     edition_page = html_tables(project.reports / "editions" / "2021.html")

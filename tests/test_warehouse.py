@@ -100,9 +100,11 @@ def test_second_builder_is_told_to_wait(tmp_paths):
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(WarehouseBusyError, match="another palmares process"):
-            with build_lock(tmp_paths):
-                pass
+        with (
+            pytest.raises(WarehouseBusyError, match="another palmares process"),
+            build_lock(tmp_paths),
+        ):
+            pass
     finally:
         holder.kill()
         holder.wait()
@@ -112,10 +114,14 @@ def test_second_builder_is_told_to_wait(tmp_paths):
 
 def test_leftovers_of_a_killed_build_are_removed(tmp_paths):
     tmp_paths.processed.mkdir(parents=True)
-    leftover = tmp_paths.processed / "warehouse.duckdb.12345.tmp"
-    leftover.write_bytes(b"half a database")
+    killed = ".warehouse.duckdb.0123456789abcdef.tmp.duckdb"  # io.atomic_path's name
+    for name in (killed, f"{killed}.wal", "notes.tmp"):
+        (tmp_paths.processed / name).write_bytes(b"half a database")
     build(tmp_paths)
-    assert not leftover.exists()
+    assert sorted(p.name for p in tmp_paths.processed.iterdir()) == [
+        "notes.tmp",  # not a build's
+        "warehouse.duckdb",
+    ]
 
 
 def test_export_writes_csv_with_codes_and_integers_intact(tmp_paths):

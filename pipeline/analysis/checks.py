@@ -43,6 +43,34 @@ def coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return cov.wide(cov.coverage_model(con))
 
 
+#: The columns of `coverage` the overview shows, with their French headers.
+COVERAGE_HEADERS = {
+    "edition": "Édition",
+    "resolved": "Collectivités identifiées",
+    "quarantined": "Lignes mises de côté",
+    "held": "Lignes détenues",
+    "published": "Total publié",
+    "share_pct": "Part détenue (%)",
+    "held_5": "5 @ détenues",
+    "published_5": "5 @ publiées",
+}
+COVERAGE_CAPTION = (
+    "Sources : palmarès rassemblé par le projet (data/raw/palmares, une source par ligne) ; "
+    "totaux publiés : data/raw/palmares/editions.csv, valeur retenue selon la règle écrite du "
+    "README. Détenues = identifiées + mises de côté avec une raison (README, « Coverage »)."
+)
+
+
+def coverage_shown(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """`coverage` as the overview shows it: COVERAGE_HEADERS' columns, editions as text."""
+    return coverage(con).astype({"edition": str})[list(COVERAGE_HEADERS)]
+
+
+def complete_editions_sentence(con: duckdb.DuckDBPyConnection) -> str:
+    complete = cov.complete_editions(cov.coverage_model(con))
+    return f"Éditions complètes dans nos données : **{', '.join(map(str, complete)) or 'aucune'}**."
+
+
 def level_conflicts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Same collectivity, same edition, two different levels: every row with its source."""
     return con.execute(

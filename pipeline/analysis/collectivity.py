@@ -132,10 +132,11 @@ def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
         + "."
     )
     cog = provenance.cog_vintage(con)
+    where = markdown_text(where[0].upper() + where[1:])
     return Card(
         code=code,
         name=name,
-        heading=f"# {markdown_text(name)}\n\n{markdown_text(where[0].upper() + where[1:])}.\n\n{summary}",
+        heading=f"# {markdown_text(name)}\n\n{where}.\n\n{summary}",
         history=history.astype({"edition": str}),
         claims=claims.astype({"stated_in_year": str}),
         set_aside=set_aside.astype({"edition": str}),
@@ -146,36 +147,3 @@ def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
             f"ligne est citée) ; INSEE, COG {cog}."
         ),
     )
-
-
-def levels_figure(card: Card):
-    """Level per edition held (a dot per edition; none where the edition is not in our data)."""
-    import matplotlib.pyplot as plt
-
-    known = card.levels.dropna(subset=["arobases"])
-    unstated = card.levels[card.levels["arobases"].isna()]
-    figure, axis = plt.subplots(figsize=(8, 2.6))
-    axis.plot(
-        known["edition"].astype(int),
-        known["arobases"].astype(int),
-        "o",
-        color="#1f3b63",
-        markersize=8,
-        label="niveau publié",
-    )
-    axis.plot(
-        unstated["edition"].astype(int),
-        [5.6] * len(unstated),
-        "s",
-        color="#999999",
-        markersize=6,
-        label="labellisée, niveau non publié",
-    )
-    axis.set_xlim(card.editions[0] - 0.5, card.editions[-1] + 0.5)
-    axis.set_ylim(-0.5, 6)
-    axis.set_yticks(range(6), ["mention", "1 @", "2 @", "3 @", "4 @", "5 @"])
-    axis.set_title(f"{card.name} : niveaux connus par édition (palmarès partiel)", fontsize=10)
-    axis.grid(axis="x", alpha=0.3)
-    axis.legend(fontsize=7, loc="lower left", frameon=False)
-    figure.tight_layout()
-    return figure

@@ -22,7 +22,6 @@ from pipeline.analysis.coverage import (
     SCOPE_NAMES,
     STATUS_NAMES,
     SYNTHETIC_WARNING,
-    coverage_model,
     exact_breakdowns,
     scope_row,
     synthetic_flag,
@@ -73,7 +72,8 @@ SELECT l.edition, l.code, l.entity, l.arobases, l.kind, l.distinction, l.name,
        coalesce(c.zone, p.zone) AS zone,
        c.population AS commune_population, e.population AS epci_population
 FROM laureates l
-LEFT JOIN commune c ON l.entity = 'commune' AND c.commune_code = l.code AND c.commune_kind = 'commune'
+LEFT JOIN commune c ON l.entity = 'commune' AND c.commune_code = l.code
+                    AND c.commune_kind = 'commune'
 LEFT JOIN epci e ON l.entity = 'epci' AND e.epci_siren = l.code
 LEFT JOIN epci_place p ON l.entity = 'epci' AND p.epci_siren = l.code
 WHERE l.edition = ?
@@ -118,7 +118,8 @@ def edition_tables(
     `coverage_model` (tests on hand-made editions do).
     """
     previous = previous_edition(con, edition)
-    cov = coverage_model(con, coverage)
+    basis = continuity.build_basis(con, coverage)  # the coverage and the continuity grid, once
+    cov = basis.coverage
     cog = provenance.cog_vintage(con)
     now, before = (
         placed_laureates(con, edition),
@@ -133,8 +134,8 @@ def edition_tables(
         "regions": place_table(con, context, now, before, "region"),
         "departements": place_table(con, context, now, before, "departement"),
         "population_classes": population_classes_table(context, now, before),
-        "transitions": transitions_table(con, context, coverage),
-        "ten": ten_table(con, context, coverage),
+        "transitions": transitions_table(context, basis),
+        "ten": ten_table(context, basis),
         "mentions": mentions_table(context, now),
         "population": population_table(con, context, now, before),
         "coverage": coverage_table(context),
@@ -183,7 +184,8 @@ class _Context:
             row = self.scope(year, scope)
             if row.get("complete"):
                 parts.append(
-                    f"{year} : liste complète ({_int(row['held'])} sur {_int(row['published'])} publiés)"
+                    f"{year} : liste complète ({_int(row['held'])} sur "
+                    f"{_int(row['published'])} publiés)"
                 )
             elif row and pd.notna(row.get("published")):
                 parts.append(
@@ -489,10 +491,10 @@ def population_classes_table(
     )
 
 
-def transitions_table(con, ctx: _Context, coverage: pd.DataFrame | None) -> pd.DataFrame:
+def transitions_table(ctx: _Context, basis: continuity.Basis) -> pd.DataFrame:
     """Entries, returns, renewals, upgrades, downgrades and exits against the previous edition,
     for the collectivities held in one or the other; 'unknown' where coverage cannot decide."""
-    rows = continuity.transitions(con, coverage)
+    rows = continuity.transitions(basis)
     pair = rows[rows["to_edition"] == ctx.edition]
     counts = pair["transition"].value_counts()
     frame = pd.DataFrame(
@@ -500,7 +502,7 @@ def transitions_table(con, ctx: _Context, coverage: pd.DataFrame | None) -> pd.D
     )
     frame["count"] = [int(counts.get(t, 0)) for t in frame["transition"]]
     frame["collectivities"] = [
-        ", ".join(sorted(_names(con, pair[pair["transition"] == t]["code"])))
+        ", ".join(sorted(_names(basis.con, pair[pair["transition"] == t]["code"])))
         for t in frame["transition"]
     ]
     note = (
@@ -536,9 +538,9 @@ def _names(con, codes: pd.Series) -> list[str]:
     ]
 
 
-def ten_table(con, ctx: _Context, coverage: pd.DataFrame | None) -> pd.DataFrame:
+def ten_table(ctx: _Context, basis: continuity.Basis) -> pd.DataFrame:
     """The TEN distinction: awarded (held vs published) and eligible under both readings."""
-    eligibility = continuity.ten_eligibility(con, [ctx.edition], coverage=coverage)
+    eligibility = continuity.ten_eligibility(basis, [ctx.edition])
     ten = ctx.scope(ctx.edition, "TEN")
     rows = [
         {
@@ -618,7 +620,8 @@ def population_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame
         covered = con.execute(
             """SELECT count(DISTINCT m.commune_code), coalesce(sum(c.population), 0)
                FROM epci_member m JOIN commune c USING (commune_code)
-               WHERE m.epci_siren IN (SELECT unnest(?::VARCHAR[])) AND c.commune_kind = 'commune'""",
+               WHERE m.epci_siren IN (SELECT unnest(?::VARCHAR[]))
+                     AND c.commune_kind = 'commune'""",
             [epci_codes],
         ).fetchone()
         either = con.execute(

@@ -1,9 +1,15 @@
-"""Counts over the reference geography (COG), for the overview report and later breakdowns."""
+"""Counts over the reference geography (COG) for the overview page, and the share of each
+région's and département's population the label covers for the geography page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 import pandas as pd
+
+from pipeline.analysis import provenance
+from pipeline.report import maps
 
 # Display labels, in display order.
 COMMUNE_KIND_LABELS = {
@@ -23,6 +29,15 @@ ZONE_LABELS = {
     "drom": "Départements et régions d'outre-mer",
     "com": "Collectivités d'outre-mer",
 }
+#: `territory_counts` as the overview shows it (without its `level` column).
+COUNT_HEADERS = {"category": "Niveau", **ZONE_LABELS, "total": "Total"}
+SHARE_HEADERS = {
+    "code": "Code",
+    "name": "Nom",
+    "population_share_pct": "Population couverte (%)",
+    "laureates": "Lauréats connus",
+}
+UNITS = {"region": "région", "departement": "département"}
 
 
 def territory_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -70,3 +85,61 @@ def communes_per_departement(con: duckdb.DuckDBPyConnection) -> pd.Series:
         """
     ).df()
     return frame.set_index("departement_code")["communes"]
+
+
+def counts_caption(con: duckdb.DuckDBPyConnection) -> str:
+    return (
+        "Entités du référentiel géographique. Source : INSEE, "
+        f"COG {provenance.cog_vintage(con)} (decoupage-administratif)."
+    )
+
+
+def studied_editions(con: duckdb.DuckDBPyConnection, editions: Iterable) -> list[int]:
+    """The editions a page studies: those asked for, or every edition held when none is."""
+    return [int(edition) for edition in editions] or provenance.editions_held(con)
+
+
+def period_sentence(editions: list[int]) -> str:
+    return f"Période étudiée : **{maps.editions_label(editions)}** ({len(editions)} éditions)."
+
+
+def population_shares(
+    con: duckdb.DuckDBPyConnection, editions: list[int]
+) -> dict[str, pd.DataFrame]:
+    """Per région and per département (keys of UNITS): the % of the population living in a
+    labelled commune or a member of a labelled EPCI over `editions`, and the laureates known
+    there; highest share first."""
+    names = {
+        "region": dict(con.execute("SELECT region_code, name FROM region").fetchall()),
+        "departement": dict(
+            con.execute("SELECT departement_code, name FROM departement").fetchall()
+        ),
+    }
+    shares = {}
+    for unit in UNITS:
+        share = maps.level_values(con, unit, editions, "population_share")
+        count = maps.level_values(con, unit, editions, "laureates")
+        frame = (
+            share.rename("population_share_pct")
+            .to_frame()
+            .join(count.rename("laureates"))
+            .reset_index()
+            .rename(columns={share.index.name: "code"})
+        )
+        frame.insert(1, "name", frame["code"].map(names[unit]))
+        shares[unit] = frame.sort_values("population_share_pct", ascending=False)
+    return shares
+
+
+def shares_heading(unit: str, frame: pd.DataFrame) -> str:
+    """The heading of a `population_shares` table, which lists the units with a laureate."""
+    return (
+        f"### Par {UNITS[unit]} ({(frame['laureates'] > 0).sum()} avec au moins un lauréat connu)"
+    )
+
+
+def shares_caption(con: duckdb.DuckDBPyConnection) -> str:
+    return (
+        "Sources : palmarès rassemblé par le projet (data/raw/palmares) ; INSEE, "
+        f"COG {provenance.cog_vintage(con)} (populations municipales)."
+    )

@@ -164,6 +164,18 @@ def levels_available(con: duckdb.DuckDBPyConnection, indicator: str | None = Non
     ).df()
 
 
+def best_rate(available: pd.DataFrame, level: str, definition: str) -> pd.Series | None:
+    """The rate indicator to show at `level` in `definition`, from `levels_available`: the one
+    with the most figures joined to today's geography, then the latest year; None if there is
+    none (a page says so rather than mixing definitions)."""
+    rows = available[
+        (available["geography_level"] == level)
+        & (available["definition_version"] == definition)
+        & available["indicator"].str.startswith("illectronism_rate")
+    ]
+    return rows.sort_values(["joined", "year"], ascending=False).iloc[0] if len(rows) else None
+
+
 def rows_by_year_level_indicator(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """`palmares check`: rows per year × geographic level × indicator, with how many are
     second-hand, modelled, and joined to today's geography."""

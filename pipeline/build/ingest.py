@@ -18,8 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.build import manifest
+from pipeline.build.assemble import illectronism
 from pipeline.build.sources import insee
+from pipeline.build.sources.insee_download import read_insee_figure
 from pipeline.build.sources.palmares import read_palmares
+from pipeline.io import atomic_path, file_sha256
 from pipeline.paths import Paths
 
 IMPORTS = "imports"
@@ -30,9 +33,7 @@ def ingest(paths: Paths, files: list[Path], rebuild: Callable[[], None]) -> dict
     what happened to each file: "added", "replaced" or "unchanged"."""
     for file in files:
         read_palmares(file)  # refuse a bad file before touching anything
-    staged = [
-        (file, _entry(f"{IMPORTS}/{file.name}", file, manifest.sha256_file(file))) for file in files
-    ]
+    staged = [(file, _entry(f"{IMPORTS}/{file.name}", file, file_sha256(file))) for file in files]
     return add_files(paths.raw / "palmares", staged, rebuild)
 
 
@@ -44,13 +45,53 @@ def ingest_figures(
 ) -> dict[str, str]:
     """Add INSEE figure downloads with what the user says of them (`insee.ingest_metadata`),
     each checked against the reference first, then rebuild (the caller holds the lock)."""
-    vintages = insee.load_epci_vintages(paths)
+    vintages = illectronism.load_epci_vintages(paths)
     staged = []
     for file, metadata in files:
-        insee.check_figure(file, metadata, reference, vintages)
-        relative = f"{insee.IMPORTS}/{file.name}"
-        staged.append((file, insee.figure_manifest_entry(relative, file, metadata)))
+        check_figure(file, metadata, reference, vintages)
+        relative = f"{IMPORTS}/{file.name}"
+        staged.append((file, figure_manifest_entry(relative, file, metadata)))
     return add_files(paths.raw / insee.DIRECTORY, staged, rebuild)
+
+
+def check_figure(
+    path: Path,
+    metadata: dict,
+    reference: dict[str, pd.DataFrame],
+    epci_vintages: dict[int, dict] | None = None,
+    root: Path | None = None,
+) -> pd.DataFrame:
+    """The table rows a figure download would give, after every check (format, metadata,
+    codes against COG 2026 and the EPCI vintages). Raises InputError or MetadataError."""
+    path = Path(path)
+    source_file = path.relative_to(root).as_posix() if root else str(path)
+    rows = illectronism.figure_rows(read_insee_figure(path, source_file), metadata)
+    rows = illectronism.attach_geography(
+        rows, illectronism.Geography(reference, epci_vintages or {}), root if root else Path()
+    )
+    return illectronism.as_table(rows.assign(note=None))
+
+
+def figure_manifest_entry(
+    relative_path: str, file: Path, metadata: dict, retrieved_date: dt.date | None = None
+) -> dict:
+    """The manifest entry of a figure download kept at `relative_path` (under data/raw/insee)."""
+    meta = insee.ingest_metadata(**metadata)
+    relay = meta["second_hand_via"]
+    return {
+        "path": relative_path,
+        "role": insee.ROLE_DOWNLOAD,
+        "sha256": file_sha256(Path(file)),
+        "producer": meta["producer"] + (f" (copy: {relay})" if relay else ""),
+        "title": f"{meta['publication']} — {meta['indicator']} {meta['year']}",
+        "licence": "Licence Ouverte 2.0 (Etalab)"
+        if meta["producer"] == "INSEE"
+        else "as stated by the producer",
+        "url": meta["source_url"],
+        "retrieved_date": (retrieved_date or dt.date.today()).isoformat(),
+        "derived_from": relay,
+        "figure": meta,
+    }
 
 
 def add_files(
@@ -77,11 +118,8 @@ def add_files(
     backup = backup_files(directory, [entry["path"] for _, entry in changed])
     try:
         for file, entry in changed:
-            target = directory / entry["path"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staged_copy = target.with_name(f".{target.name}.tmp")
-            shutil.copyfile(file, staged_copy)
-            staged_copy.replace(target)
+            with atomic_path(directory / entry["path"]) as staged_copy:
+                shutil.copyfile(file, staged_copy)
             known[entry["path"]] = entry
         manifest.save(directory, list(known.values()))
         rebuild()

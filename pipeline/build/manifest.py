@@ -9,11 +9,10 @@ interpretations) are marked `"edited": true`: their hash is recorded at build ti
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 from pathlib import Path
 
+from pipeline import io
 from pipeline.build.schema import schema_columns
 from pipeline.errors import InputError
 
@@ -45,14 +44,12 @@ def load(directory: Path) -> list[dict]:
 
 def save(directory: Path, entries: list[dict]) -> None:
     """Write the manifest atomically (a reader never sees half of it)."""
-    path = directory / MANIFEST
-    tmp = path.with_name(f".{MANIFEST}.tmp")
-    tmp.write_text(json.dumps({"files": entries}, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    os.replace(tmp, path)
+    text = json.dumps({"files": entries}, ensure_ascii=False, indent=2) + "\n"
+    io.write_text(directory / MANIFEST, text)
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+#: The name ingest, the INSEE reader and the benchmarks still call io.file_sha256 by.
+sha256_file = io.file_sha256
 
 
 def verified(directory: Path, entry: dict) -> Path:
@@ -61,7 +58,7 @@ def verified(directory: Path, entry: dict) -> Path:
     if not path.is_file():
         raise InputError(path, f"missing (listed in {directory / MANIFEST})")
     if not entry.get("edited"):
-        actual = sha256_file(path)
+        actual = io.file_sha256(path)
         if actual != entry.get("sha256"):
             raise InputError(
                 path,
@@ -77,7 +74,7 @@ def source_row(root: Path, directory: Path, entry: dict, row_count: int | None) 
     path = directory / entry["path"]
     row = {
         "path": path.relative_to(root).as_posix(),
-        "sha256": sha256_file(path),
+        "sha256": io.file_sha256(path),
         "size_bytes": path.stat().st_size,
         "row_count": row_count,
         "producer": entry["producer"],

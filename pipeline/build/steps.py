@@ -13,7 +13,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 
 import duckdb
@@ -52,7 +52,7 @@ def build_info(paths: Paths) -> dict[str, str]:
         "git_commit": git_commit(paths),
         "input_key": input_key(paths),
         "cog_year": str(COG_YEAR),
-        "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         **versions,
     }
 
@@ -91,11 +91,11 @@ def build(paths: Paths, progress: Progress):
 
 
 def build_tables(paths: Paths, progress: Progress) -> dict:
-    """Reference, palmarès and INSEE figures into a new warehouse (the first TABLE_STEPS steps of a build);
-    return the reference tables, which the geometry step needs too."""
+    """Reference, palmarès and INSEE figures into a new warehouse (the first TABLE_STEPS steps
+    of a build); return the reference tables, which the geometry step needs too."""
+    from pipeline.build.assemble.illectronism import assemble_illectronism
     from pipeline.build.assemble.palmares import assemble_palmares
     from pipeline.build.sources import reference
-    from pipeline.build.sources.insee import assemble_illectronism
 
     with progress.step("reference") as details:
         tables = reference.read_reference(paths.reference)
@@ -129,7 +129,7 @@ def input_key(paths: Paths) -> str:
     )
     for path in sorted(files):
         digest.update(str(path.relative_to(paths.raw)).encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(bytes.fromhex(io.file_sha256(path)))
     return digest.hexdigest()
 
 

@@ -7,7 +7,6 @@ half-written warehouse, and readers holding the old file keep a consistent view.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ import duckdb
 import pandas as pd
 from filelock import FileLock, Timeout
 
+from pipeline import io
 from pipeline.build.schema import SCHEMA_SQL, TABLES
 from pipeline.errors import WarehouseBusyError
 from pipeline.paths import Paths
@@ -68,18 +68,16 @@ def build_warehouse(
 
     paths.processed.mkdir(parents=True, exist_ok=True)
     remove_leftovers(paths)
-    tmp = paths.warehouse.with_name(f"{paths.warehouse.name}.{os.getpid()}.tmp")
     counts: dict[str, int] = {}
-    try:
-        with duckdb.connect(str(tmp)) as con:
-            con.execute(SCHEMA_SQL)
-            for name in TABLES:
-                counts[name] = _insert(con, name, frames[name])
-            con.execute("CHECKPOINT")
-        os.replace(tmp, paths.warehouse)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    with io.atomic_path(paths.warehouse) as tmp:
+        try:
+            with duckdb.connect(str(tmp)) as con:
+                con.execute(SCHEMA_SQL)
+                for name in TABLES:
+                    counts[name] = _insert(con, name, frames[name])
+                con.execute("CHECKPOINT")
+        finally:
+            Path(f"{tmp}.wal").unlink(missing_ok=True)  # DuckDB's journal, beside the file
     return counts
 
 
@@ -101,8 +99,9 @@ def _insert(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> i
 
 
 def remove_leftovers(paths: Paths) -> None:
-    """Delete temporary files of builds that were killed; the caller holds the lock."""
-    for leftover in paths.processed.glob(f"{paths.warehouse.name}.*.tmp*"):
+    """Delete temporary files of builds that were killed (`io.atomic_path`'s hidden names and
+    their journals); the caller holds the lock."""
+    for leftover in paths.processed.glob(f".{paths.warehouse.name}.*.tmp*"):
         leftover.unlink(missing_ok=True)
 
 
@@ -137,15 +136,11 @@ def export_table(paths: Paths, table: str, out: Path) -> int:
     """
     if table not in TABLES:
         raise KeyError(f"unknown table {table!r}; `palmares export --list` shows the tables")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    with connect_read_only(paths) as con:
+    with connect_read_only(paths) as con, io.atomic_path(out) as tmp:
         columns = [
             f"array_to_string({name}, '|') AS {name}" if kind.endswith("[]") else name
             for name, kind, *_ in con.execute(f"DESCRIBE {table}").fetchall()
         ]
         relation = con.sql(f"SELECT {', '.join(columns)} FROM {table}")
-        relation.write_csv(str(tmp), header=True, sep=",")
-        count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    os.replace(tmp, out)
-    return count
+        relation.write_csv(str(tmp), header=True, sep=",", compression="none")
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -9,11 +9,11 @@ it rests on (editions, share of each published total held), because an empty cel
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline import io
 from pipeline.analysis import continuity
 from pipeline.build.warehouse import connect_read_only
 from pipeline.paths import Paths
@@ -41,7 +41,7 @@ def export_computed(paths: Paths, name: str, out: Path, claims: bool = False) ->
     if name not in COMPUTED:
         raise KeyError(name)
     with connect_read_only(paths) as con:
-        table = continuity.continuity_table(con, claims=claims)
+        table = continuity.continuity_table(continuity.build_basis(con, claims=claims))
     rest = [column for column in table.columns if column not in CONTINUITY_COLUMNS]
     coverage = continuity.coverage_of(table)
     coverage_path = out.with_name(f"{out.stem}.coverage.csv")
@@ -51,8 +51,6 @@ def export_computed(paths: Paths, name: str, out: Path, claims: bool = False) ->
 
 
 def _write_csv(frame: pd.DataFrame, out: Path) -> None:
-    """UTF-8, comma, header; through a temporary file so a reader never sees half of it."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    frame.to_csv(tmp, index=False, encoding="utf-8")
-    os.replace(tmp, out)
+    """UTF-8, comma, header; written whole or not at all (`io.atomic_path`)."""
+    with io.atomic_path(out) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8")

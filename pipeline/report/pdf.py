@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline import io
+
 
 def html_to_pdf(html: Path, out: Path) -> Path:
     """Render an HTML file (with its relative images and CSS) to `out`, written atomically."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
     fetcher = URLFetcher(allowed_protocols={"file", "data"})
-    HTML(filename=str(html), encoding="utf-8", url_fetcher=fetcher).write_pdf(str(tmp))
-    tmp.replace(out)
+    with io.atomic_path(out) as tmp:
+        HTML(filename=str(html), encoding="utf-8", url_fetcher=fetcher).write_pdf(str(tmp))
     return out

@@ -6,7 +6,6 @@ text; only the notebook HTML produced by nbconvert is inserted as markup.
 
 from __future__ import annotations
 
-import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
@@ -15,6 +14,7 @@ from pathlib import Path
 import jinja2
 from PIL import Image
 
+from pipeline import io
 from pipeline.build.warehouse import connect_read_only
 from pipeline.paths import Paths
 from pipeline.run.pipeline_toml import PATH_PARAMETERS, NotebookJob
@@ -96,7 +96,7 @@ def write_page(
         parameters=parameters or {},
         root=root,
     )
-    _write_text(path, html)
+    io.write_text(path, html)
     return path
 
 
@@ -121,14 +121,13 @@ def write_index(
         root="",
         search_key=search_key,
     )
-    _write_text(index, html)
+    io.write_text(index, html)
     return index
 
 
 def install_stylesheet(reports: Path) -> None:
     """reports/site.css, which every page links (and the PDFs printed from pages need)."""
-    reports.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_TEMPLATES.joinpath("site.css"), reports / "site.css")
+    io.write_bytes(reports / "site.css", _TEMPLATES.joinpath("site.css").read_bytes())
 
 
 def write_site(paths: Paths, jobs: list[NotebookJob], provenance: Provenance) -> Path:
@@ -195,11 +194,3 @@ def map_links(reports: Path) -> list[Link]:
             title = image.info.get("Title", png.stem)
         links.append(Link(title, f"maps/{png.name}"))
     return links
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write via a temporary file so a reader never sees half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

@@ -9,14 +9,13 @@ source above each table) and the PDF for people.
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from pipeline import io
 from pipeline.analysis import edition_stats
 from pipeline.formatting import format_fr
 from pipeline.report.tables import markdown_text
@@ -40,13 +39,11 @@ SHEETS = {
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, group: str) -> None:
     """Write a report's tables: `<group>.xlsx` (a sheet per table) and `<group>__<table>.csv`
     into out_dir, each file atomically (the site lists them by group)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
-        _atomic(
-            out_dir / f"{group}__{name}.csv",
-            lambda tmp, frame=frame: frame.to_csv(tmp, index=False),
-        )
-    _atomic(out_dir / f"{group}.xlsx", lambda tmp: write_xlsx(tables, tmp))
+        with io.atomic_path(out_dir / f"{group}__{name}.csv") as tmp:
+            frame.to_csv(tmp, index=False)
+    with io.atomic_path(out_dir / f"{group}.xlsx") as tmp:
+        write_xlsx(tables, tmp)
 
 
 def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
@@ -175,10 +172,7 @@ def write_pack(
         raise ValueError(f"unknown format(s) {sorted(unknown)}: choose among {', '.join(FORMATS)}")
     tables = edition_stats.edition_tables(con, edition)
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}.tmp")
-    staging.mkdir()
-    try:
+    with io.atomic_dir(out_dir) as staging:
         if "csv" in formats:
             for name, frame in tables.items():
                 frame.to_csv(staging / f"{name}.csv", index=False)
@@ -191,16 +185,6 @@ def write_pack(
             )
         if "pdf" in formats:
             _write_pdf(con, tables, edition, text, staging, geometry_dir)
-        if out_dir.exists():
-            retired = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}.old")
-            out_dir.rename(retired)
-            staging.rename(out_dir)
-            shutil.rmtree(retired)
-        else:
-            staging.rename(out_dir)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return sorted(path for path in out_dir.iterdir() if path.is_file())
 
 
@@ -250,12 +234,3 @@ def _write_pdf(
     page.write_text(html, "utf-8")
     html_to_pdf(page, staging / f"statistiques_{edition}.pdf")
     page.unlink()
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}{path.suffix}")
-    try:
-        write(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)

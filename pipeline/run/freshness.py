@@ -9,14 +9,13 @@ run keeps what it completed.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from pipeline import io
 from pipeline.run.pipeline_toml import NotebookJob
 
 STATE_NAME = ".run-state.json"
@@ -53,7 +52,7 @@ def table_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def notebook_fingerprint(source: Path) -> dict:
     stat = source.stat()
-    return {"sha256": hashlib.sha256(source.read_bytes()).hexdigest(), "mtime_ns": stat.st_mtime_ns}
+    return {"sha256": io.file_sha256(source), "mtime_ns": stat.st_mtime_ns}
 
 
 def record(job: NotebookJob, inputs: Inputs, notebook: dict) -> dict:
@@ -117,7 +116,6 @@ def load(reports: Path) -> dict[str, dict]:
 
 def save(reports: Path, state: dict[str, dict]) -> None:
     """Replace the state file atomically (a killed run leaves the previous or the new one)."""
-    reports.mkdir(parents=True, exist_ok=True)
-    tmp = reports / f"{STATE_NAME}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False), "utf-8")
-    tmp.replace(reports / STATE_NAME)
+    io.write_text(
+        reports / STATE_NAME, json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False)
+    )

@@ -16,6 +16,7 @@ import papermill
 from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
 
+from pipeline import io
 from pipeline.run.pipeline_toml import NotebookJob
 
 
@@ -72,27 +73,22 @@ def execute(job: NotebookJob, executed_path: Path, cwd: Path) -> nbformat.Notebo
     the run succeeds: a killed run never leaves half an executed notebook in place of the last
     good one. A failed run is kept beside it as `<name>.failed.ipynb`, to read the error in.
     """
-    executed_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = executed_path.with_name(f".{executed_path.stem}.{uuid.uuid4().hex}.tmp.ipynb")
     failed = executed_path.with_suffix(".failed.ipynb")
-    try:
-        notebook = papermill.execute_notebook(
-            str(job.source),
-            str(partial),
-            parameters=job.parameters,
-            kernel_name="python3",
-            progress_bar=False,
-            kernel_manager_class=kernel_manager_in(cwd),
-        )
-    except papermill.PapermillExecutionError as exc:
-        partial.replace(failed)
-        raise NotebookFailed(
-            job, exc.exec_count, exc.source, f"{exc.ename}: {exc.evalue}"
-        ) from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    partial.replace(executed_path)
+    with io.atomic_path(executed_path) as partial:
+        try:
+            notebook = papermill.execute_notebook(
+                str(job.source),
+                str(partial),
+                parameters=job.parameters,
+                kernel_name="python3",
+                progress_bar=False,
+                kernel_manager_class=kernel_manager_in(cwd),
+            )
+        except papermill.PapermillExecutionError as exc:
+            partial.replace(failed)
+            raise NotebookFailed(
+                job, exc.exec_count, exc.source, f"{exc.ename}: {exc.evalue}"
+            ) from None
     failed.unlink(missing_ok=True)
     return notebook
 

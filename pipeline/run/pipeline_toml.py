@@ -188,7 +188,8 @@ def _all_parameter_sets(
         rows = con.execute(
             """
             WITH held AS (SELECT DISTINCT code, entity FROM laureates)
-            SELECT h.code, coalesce(c.name, e.name, h.code), coalesce(c.departement_code, p.departement_code, '?')
+            SELECT h.code, coalesce(c.name, e.name, h.code),
+                coalesce(c.departement_code, p.departement_code, '?')
             FROM held h
             LEFT JOIN commune c
                 ON h.entity = 'commune' AND c.commune_code = h.code AND c.commune_kind = 'commune'
@@ -250,40 +251,41 @@ def expand(
 def declared_parameters(notebook: Path) -> dict[str, str | None]:
     """Names and type names of the notebook's `parameters` cell, read without a kernel.
 
-    The type is the annotation (`claims: bool = False`) or the type of the literal default;
-    None when neither says (any value is then accepted).
+    papermill infers them (`papermill.inspect_notebook`): the type is the annotation
+    (`claims: bool = False`) or a `# type:` comment; without either, the type of the literal
+    default; None when nothing says (any value is then accepted). papermill reads one
+    `name = value` per line and skips, with a warning, a line holding two `=`.
     """
+    import nbformat
+    import papermill
+
     try:
-        cells = json.loads(notebook.read_text("utf-8"))["cells"]
-    except (OSError, ValueError, KeyError) as exc:
+        cells = nbformat.read(notebook, as_version=4).cells
+        inferred = papermill.inspect_notebook(notebook)
+    except (OSError, ValueError, nbformat.ValidationError) as exc:
         raise InputError(notebook, f"cannot read the notebook ({exc})") from None
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(tagged) != 1:
         raise InputError(notebook, f"expected one cell tagged `parameters`, found {len(tagged)}")
     try:
-        tree = ast.parse("".join(tagged[0]["source"]))
+        compile(tagged[0].source, str(notebook), "exec")
     except SyntaxError as exc:
         raise InputError(
             notebook, f"the parameters cell is not valid Python ({exc.msg})", row=exc.lineno
         ) from None
-    declared: dict[str, str | None] = {}
-    for statement in tree.body:
-        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-            annotation = statement.annotation
-            declared[statement.target.id] = (
-                annotation.id if isinstance(annotation, ast.Name) else None
-            )
-        elif isinstance(statement, ast.Assign):
-            for target in statement.targets:
-                if isinstance(target, ast.Name):
-                    declared[target.id] = _literal_type(statement.value)
-    return declared
+    return {
+        name: _type_name(found["inferred_type_name"], found["default"])
+        for name, found in inferred.items()
+    }
 
 
-def _literal_type(node: ast.expr) -> str | None:
+def _type_name(inferred: str, default: str) -> str | None:
+    """papermill's type name, else (it says "None") the type of a literal default."""
+    if inferred != "None":
+        return inferred
     try:
-        value = ast.literal_eval(node)
-    except ValueError:
+        value = ast.literal_eval(default)
+    except (ValueError, TypeError, SyntaxError):
         return None
     name = type(value).__name__
     return name if name in ACCEPTED_TYPES else None

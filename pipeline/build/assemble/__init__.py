@@ -1,1 +1,2 @@
-"""Assembly: raw readers and the resolver into the warehouse's tables, one module per table family."""
+"""Assembly: raw readers and the resolver into the warehouse's tables, one module per table
+family (palmarès, illectronism)."""

@@ -118,7 +118,8 @@ def split_resolved(
     laureates["name"] = laureates["published_name"]
     quarantine = both[~resolved].copy()
     quarantine["name"] = quarantine["published_name"]
-    assert len(laureates) + len(quarantine) == len(rows), "a palmarès row was lost"
+    if len(laureates) + len(quarantine) != len(rows):
+        raise AssertionError("a palmarès row was lost")
     return (_as_table(laureates, "laureates"), _as_table(quarantine, "quarantine"))
 
 

@@ -58,7 +58,8 @@ MEASURES = [
 ]
 CHOICE_RULE = (
     "1. a value stated on the association's site (villes-internet.net); "
-    "2. for a ceremony date, the most precise date that the others are a part of (2008-11-24 over 2008-11); "
+    "2. for a ceremony date, the most precise date that the others are a part of "
+    "(2008-11-24 over 2008-11); "
     "3. the value stated by the most sources; "
     "4. the value of the source giving the most counts per level (a complete distribution); "
     "5. the first source in the file"
@@ -174,5 +175,6 @@ def _pick(stated: pd.DataFrame, values: pd.Series, measure: str) -> tuple[str, s
 
 
 def _within(broad: str, precise: str) -> bool:
-    """True if date `broad` contains date `precise` (2008-11 ⊇ 2008-11-24; 2019-01-29/30 ⊇ itself)."""
+    """True if date `broad` contains date `precise` (2008-11 ⊇ 2008-11-24; 2019-01-29/30 ⊇
+    itself)."""
     return precise.startswith(broad) or re.sub(r"/\d+$", "", broad) == precise

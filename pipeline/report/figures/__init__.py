@@ -1,1 +1,2 @@
-"""Figures: matplotlib functions the notebooks, the stats pack and the site share (maps are in `pipeline.report.maps`)."""
+"""Figures: matplotlib functions shared by the notebooks, the stats pack and the site; the
+maps themselves are drawn by `pipeline.report.maps`."""
