@@ -262,7 +262,8 @@ COMMENT ON TABLE claim IS 'Statements of continuity from the press, checked agai
 COMMENT ON TABLE claim_fact IS 'What each claim implies, as structured facts read by the maintainers';
 
 -- ---------------------------------------------------------------------------------------------
--- Illectronism figures (INSEE and a few other producers), see pipeline/sources/insee.py.
+-- Illectronism figures (INSEE and a few other producers), read by pipeline/build/sources/insee.py and
+-- insee_download.py, assembled by pipeline/build/assemble/illectronism.py.
 -- Definitions changed (2019: 4 domains, no use in 12 months; 2021: 5 domains, 3 months; 2025:
 -- 16-74 year-olds): never compare figures of different definition_version or population_scope
 -- without saying so (pipeline.analysis.illectronism.figures refuses to mix them by default).

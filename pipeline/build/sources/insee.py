@@ -339,18 +339,7 @@ def read_illectronism_csv(path: Path, source_file: str | None = None) -> pd.Data
 
 
 #: Cells a curated row must fill (geography_code and quote may be empty).
-_REQUIRED = (
-    "year",
-    "geography_level",
-    "geography_name",
-    "breakdown",
-    "breakdown_value",
-    "indicator",
-    "value_pct",
-    "population_scope",
-    "publication",
-    "source_url",
-)
+_REQUIRED = tuple(name for name in CURATED_HEADER if name not in ("geography_code", "quote"))
 
 
 def _curated_record(
