@@ -454,3 +454,10 @@ def test_laureates_resolve(ref, decided):
     assert by_name["Castanet-Trojan"] == commune_code(ref, "Castanet-Tolosan", "31")
     assert by_name["métropole de Strasbourg"] == epci_siren(ref, "Eurométropole de Strasbourg")
     assert by_name["Notre-Dame-de-Gravenchon"] == commune_code(ref, "Port-Jérôme-sur-Seine", "76")
+
+
+def test_territoire_named_as_a_commune_is_decided_as_a_commune(resolver):
+    """A «territoire» whose name has no EPCI word and matches no EPCI but one commune is that
+    commune (it used to look the commune's code up among the EPCI and crash)."""
+    res = resolver.resolve("Issy-les-Moulineaux", "92", "territoire", 2006)
+    assert (res.status, res.code, res.entity) == ("resolved", "92040", "commune")

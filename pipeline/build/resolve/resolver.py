@@ -283,7 +283,7 @@ class Resolver:
             if commune.pending:
                 return None
             if commune.entries or commune.reason:
-                outcome = commune
+                return self._decide(commune, q, "commune")
         return self._decide(outcome, q, "epci")
 
     def _as_either(self, q: _Query) -> Resolution | None:
