@@ -11,9 +11,8 @@ floor, never a total: the `status` columns and the notes say so, and the change 
 previous edition is only given where both counts are exact. Which counts are exact is decided
 by `analysis.coverage` (complete lists, and the breakdowns of a complete edition).
 
-At about 720 lines this module is over the project's ~600: its ten tables share one `_Context`
-(edition, previous edition, coverage, exactness). The next split moves that context to a
-module of its own, then the population tables beside it.
+The tables share one `EditionContext` (`edition_context.py`); the population tables are in
+`edition_population.py`.
 """
 
 from __future__ import annotations
@@ -27,20 +26,14 @@ from pipeline.analysis.coverage import (
     STATUS_NAMES,
     SYNTHETIC_WARNING,
     exact_breakdowns,
-    scope_row,
     synthetic_flag,
 )
-from pipeline.formatting import format_fr, format_percent_fr
+from pipeline.analysis.edition_context import ZONE_NAMES, EditionContext, change, count_text
+from pipeline.analysis.edition_population import population_classes_table, population_table
 
 SOURCE = (
     "Sources : palmarès rassemblé par le projet (data/raw/palmares, une source par ligne) ; "
     "totaux publiés : Villes Internet et presse (editions.csv) ; INSEE, COG {cog}"
-)
-POPULATION_CLASSES = (  # as the association publishes them, in inhabitants
-    (0, 3_000, "moins de 3 000 hab."),
-    (3_000, 20_000, "3 000 à 20 000 hab."),
-    (20_000, 100_000, "20 000 à 100 000 hab."),
-    (100_000, None, "plus de 100 000 hab."),
 )
 LEVEL_NAMES = {
     5: "5 @",
@@ -57,7 +50,6 @@ KIND_NAMES = {
     "village": "villages",
     None: "catégorie non publiée",
 }
-ZONE_NAMES = {"metro": "métropole", "drom": "outre-mer (DROM)", "com": "collectivités d'outre-mer"}
 TRANSITION_NAMES = {
     "entry": "entrées (premier label)",
     "return": "retours après une interruption",
@@ -131,7 +123,7 @@ def edition_tables(
     )
     exact = exact_breakdowns(con, cov).set_index("edition")
     source = (SYNTHETIC_WARNING if synthetic_flag(con) else "") + SOURCE.format(cog=cog)
-    context = _Context(edition, previous, cov, exact, source, cog)
+    context = EditionContext(edition, previous, cov, exact, source, cog)
     tables = {
         "levels": levels_table(con, context),
         "kinds": kinds_table(con, context, now, before),
@@ -147,90 +139,7 @@ def edition_tables(
     return tables
 
 
-class _Context:
-    """What every table of one edition needs: the editions compared, coverage and credits."""
-
-    def __init__(
-        self,
-        edition: int,
-        previous: int | None,
-        cov: pd.DataFrame,
-        exact: pd.DataFrame,
-        source: str,
-        cog: str,
-    ):
-        self.edition, self.previous, self.cov, self.source, self.cog = (
-            edition,
-            previous,
-            cov,
-            source,
-            cog,
-        )
-        self.exact = exact
-
-    def scope(self, edition: int | None, scope: str) -> dict:
-        return scope_row(self.cov, edition, scope)
-
-    def comparable(self, breakdown: str) -> bool:
-        """Whether the edition's and the previous edition's counts by `breakdown` (see
-        `analysis.coverage.BREAKDOWNS`) are both exact, so that their change can be given."""
-        return all(
-            year in self.exact.index and bool(self.exact.at[year, breakdown])
-            for year in (self.edition, self.previous)
-        )
-
-    def coverage_note(self, scope: str = "all") -> str:
-        """One sentence on what the counts rest on, for both editions compared."""
-        parts = []
-        for year in (self.edition, self.previous):
-            if year is None:
-                continue
-            row = self.scope(year, scope)
-            if row.get("complete"):
-                parts.append(
-                    f"{year} : liste complète ({_int(row['held'])} sur "
-                    f"{_int(row['published'])} publiés)"
-                )
-            elif row and pd.notna(row.get("published")):
-                parts.append(
-                    f"{year} : liste partielle, {_int(row['held'])} collectivités détenues sur "
-                    f"{_int(row['published'])} publiées ({_pct(row['share_pct'])}) : "
-                    "les nombres sont des minimums"
-                )
-            else:
-                held = _int(row.get("held", 0)) if row else "0"
-                parts.append(
-                    f"{year} : total publié inconnu, {held} collectivités détenues : "
-                    "les nombres sont des minimums"
-                )
-        return "Couverture — " + " ; ".join(parts) + "."
-
-    def finish(self, frame: pd.DataFrame, title: str, headers: dict, note: str) -> pd.DataFrame:
-        frame = frame.reset_index(drop=True)
-        frame.attrs.update(
-            title=title,
-            headers=headers,
-            note=note,
-            source=self.source,
-            edition=self.edition,
-            previous=self.previous,
-        )
-        return frame
-
-
-def _int(value) -> str:
-    return format_fr(value) if pd.notna(value) else "?"
-
-
-def _pct(value) -> str:
-    return format_percent_fr(value) if pd.notna(value) else "?"
-
-
-def _change(now, before, comparable: bool):
-    return now - before if comparable and pd.notna(now) and pd.notna(before) else pd.NA
-
-
-def levels_table(con: duckdb.DuckDBPyConnection, ctx: _Context) -> pd.DataFrame:
+def levels_table(con: duckdb.DuckDBPyConnection, ctx: EditionContext) -> pd.DataFrame:
     """Per level: collectivities held and the published count; complete when they agree."""
     has_mention = con.execute(
         "SELECT has_mention_level FROM edition WHERE label_year = ?", [ctx.edition]
@@ -260,7 +169,7 @@ def levels_table(con: duckdb.DuckDBPyConnection, ctx: _Context) -> pd.DataFrame:
                 ),
                 "previous_count": count_before,
                 "previous_published": before.get("published", pd.NA),
-                "change": _change(count, count_before, complete and complete_before),
+                "change": change(count, count_before, complete and complete_before),
             }
         )
     unstated = con.execute(
@@ -295,13 +204,13 @@ def levels_table(con: duckdb.DuckDBPyConnection, ctx: _Context) -> pd.DataFrame:
         if not r.status.startswith("complet") and r.level >= 0
     ]
     note = (
-        f"Total publié {ctx.edition} : {_int(total_now.get('published'))} ; détenus : "
-        f"{_int(total_now.get('held'))}. Comptes complets : "
+        f"Total publié {ctx.edition} : {count_text(total_now.get('published'))} ; détenus : "
+        f"{count_text(total_now.get('held'))}. Comptes complets : "
         f"{', '.join(known) or 'aucun'}. Comptes que le palmarès rassemblé ne permet pas "
         f"d'établir (minimums) : {', '.join(unknown) or 'aucun'}."
         + (
             f" Édition précédente : {ctx.previous} (total publié "
-            f"{_int(total_before.get('published'))})."
+            f"{count_text(total_before.get('published'))})."
             if ctx.previous
             else ""
         )
@@ -323,7 +232,7 @@ def levels_table(con: duckdb.DuckDBPyConnection, ctx: _Context) -> pd.DataFrame:
     )
 
 
-def kinds_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+def kinds_table(con, ctx: EditionContext, now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     """Territoires, villes and villages as the sources name them (never inferred)."""
     published = dict(
         zip(
@@ -349,7 +258,7 @@ def kinds_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame) -> 
                 "count": count,
                 "published": published.get(kind),
                 "previous_count": count_before,
-                "change": _change(count, count_before, complete and kind is not None),
+                "change": change(count, count_before, complete and kind is not None),
             }
         )
     frame = pd.DataFrame(rows)
@@ -375,7 +284,7 @@ def kinds_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame) -> 
 
 
 def place_table(
-    con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame, level: str
+    con, ctx: EditionContext, now: pd.DataFrame, before: pd.DataFrame, level: str
 ) -> pd.DataFrame:
     """Laureates per région or département (all of them, zero included), DROM after metropolitan
     France; EPCI are placed where most of their population lives."""
@@ -399,7 +308,7 @@ def place_table(
     frame["zone"] = frame["zone"].map(ZONE_NAMES)
     comparable = ctx.comparable("place")
     frame["change"] = [
-        _change(a, b, comparable)
+        change(a, b, comparable)
         for a, b in zip(frame["laureates"], frame["previous_laureates"], strict=True)
     ]
     for column in ("laureates", "laureates_5", "previous_laureates", "change"):
@@ -430,72 +339,7 @@ def place_table(
     )
 
 
-def population_class(population) -> str | None:
-    if pd.isna(population):
-        return None
-    for low, high, name in POPULATION_CLASSES:
-        if population >= low and (high is None or population < high):
-            return name
-    return None
-
-
-def population_classes_table(
-    ctx: _Context, now: pd.DataFrame, before: pd.DataFrame
-) -> pd.DataFrame:
-    """Labelled communes by population class, metropolitan France and DROM apart; EPCI apart."""
-
-    def counts(frame: pd.DataFrame) -> pd.Series:
-        communes = frame[frame["entity"] == "commune"]
-        classes = communes["commune_population"].map(population_class).fillna("population inconnue")
-        zone = communes["zone"].map(ZONE_NAMES)
-        result = pd.concat(
-            [zone.rename("zone"), classes.rename("population_class")], axis=1
-        ).value_counts()
-        epci = frame[frame["entity"] == "epci"]
-        result.loc[("toutes zones", "intercommunalités")] = len(epci)
-        return result
-
-    order = [name for _, _, name in POPULATION_CLASSES] + ["population inconnue"]
-    rows = [(zone, name) for zone in ZONE_NAMES.values() for name in order]
-    rows.append(("toutes zones", "intercommunalités"))
-    now_counts, before_counts = counts(now), counts(before)
-    comparable = ctx.comparable("population_class")
-    frame = pd.DataFrame(rows, columns=["zone", "population_class"])
-    frame["count"] = [int(now_counts.get(r, 0)) for r in rows]
-    frame["previous_count"] = [int(before_counts.get(r, 0)) for r in rows]
-    frame["change"] = [
-        _change(a, b, comparable)
-        for a, b in zip(frame["count"], frame["previous_count"], strict=True)
-    ]
-    frame["change"] = frame["change"].astype("Int64")
-    shown = (
-        (frame["count"] > 0)
-        | (frame["previous_count"] > 0)
-        | (
-            (frame["zone"] != ZONE_NAMES["com"])
-            & (frame["population_class"] != "population inconnue")
-        )
-    )
-    frame = frame[shown]
-    note = (
-        f"Population municipale du référentiel (COG {ctx.cog}), pas celle de l'année de "
-        "l'édition. " + ctx.coverage_note()
-    )
-    return ctx.finish(
-        frame,
-        f"Communes labellisées par taille, édition {ctx.edition}",
-        {
-            "zone": "Zone",
-            "population_class": "Taille",
-            "count": "Collectivités",
-            "previous_count": f"Collectivités {ctx.previous}",
-            "change": "Évolution",
-        },
-        note,
-    )
-
-
-def transitions_table(ctx: _Context, basis: continuity.Basis) -> pd.DataFrame:
+def transitions_table(ctx: EditionContext, basis: continuity.Basis) -> pd.DataFrame:
     """Entries, returns, renewals, upgrades, downgrades and exits against the previous edition,
     for the collectivities held in one or the other; 'unknown' where coverage cannot decide."""
     rows = continuity.transitions(basis)
@@ -542,7 +386,7 @@ def _names(con, codes: pd.Series) -> list[str]:
     ]
 
 
-def ten_table(ctx: _Context, basis: continuity.Basis) -> pd.DataFrame:
+def ten_table(ctx: EditionContext, basis: continuity.Basis) -> pd.DataFrame:
     """The TEN distinction: awarded (held vs published) and eligible under both readings."""
     eligibility = continuity.ten_eligibility(basis, [ctx.edition])
     ten = ctx.scope(ctx.edition, "TEN")
@@ -592,7 +436,7 @@ def ten_table(ctx: _Context, basis: continuity.Basis) -> pd.DataFrame:
     )
 
 
-def mentions_table(ctx: _Context, now: pd.DataFrame) -> pd.DataFrame:
+def mentions_table(ctx: EditionContext, now: pd.DataFrame) -> pd.DataFrame:
     """Thematic mentions and other distinctions of the edition (TEN apart), with their holders."""
     distinction = now["distinction"].fillna("")
     rows = now[
@@ -615,77 +459,7 @@ def mentions_table(ctx: _Context, now: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def population_table(con, ctx: _Context, now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
-    """Population of labelled communes; communes and population covered by labelled EPCI."""
-
-    def measures(frame: pd.DataFrame, edition: int | None) -> dict:
-        communes = frame[frame["entity"] == "commune"]
-        epci_codes = list(frame.loc[frame["entity"] == "epci", "code"])
-        covered = con.execute(
-            """SELECT count(DISTINCT m.commune_code), coalesce(sum(c.population), 0)
-               FROM epci_member m JOIN commune c USING (commune_code)
-               WHERE m.epci_siren IN (SELECT unnest(?::VARCHAR[]))
-                     AND c.commune_kind = 'commune'""",
-            [epci_codes],
-        ).fetchone()
-        either = con.execute(
-            """SELECT coalesce(sum(population), 0) FROM commune WHERE commune_kind = 'commune' AND (
-                   commune_code IN (SELECT unnest(?::VARCHAR[]))
-                   OR commune_code IN (SELECT commune_code FROM epci_member
-                                       WHERE epci_siren IN (SELECT unnest(?::VARCHAR[]))))""",
-            [list(communes["code"]), epci_codes],
-        ).fetchone()[0]
-        return {
-            "labelled_communes": len(communes),
-            "labelled_communes_population": int(communes["commune_population"].fillna(0).sum()),
-            "labelled_epci": len(epci_codes),
-            "epci_member_communes": covered[0],
-            "epci_member_population": int(covered[1]),
-            "population_covered": int(either),
-        }
-
-    names = {
-        "labelled_communes": "Communes labellisées",
-        "labelled_communes_population": "Habitants des communes labellisées",
-        "labelled_epci": "Intercommunalités labellisées",
-        "epci_member_communes": "Communes membres d'une intercommunalité labellisée",
-        "epci_member_population": "Habitants de ces communes",
-        "population_covered": "Habitants couverts par un label (commune ou intercommunalité)",
-    }
-    now_m, before_m = measures(now, ctx.edition), measures(before, ctx.previous)
-    comparable = ctx.comparable("place")
-    frame = pd.DataFrame(
-        {
-            "measure": list(names),
-            "measure_name": list(names.values()),
-            "value": [now_m[m] for m in names],
-            "previous_value": [before_m[m] for m in names],
-        }
-    )
-    frame["change"] = [
-        _change(a, b, comparable)
-        for a, b in zip(frame["value"], frame["previous_value"], strict=True)
-    ]
-    frame["change"] = frame["change"].astype("Int64")
-    note = (
-        f"Populations municipales et intercommunalités du référentiel (COG {ctx.cog}) : les "
-        "périmètres d'aujourd'hui, pas ceux de l'année de l'édition. " + ctx.coverage_note()
-    )
-    return ctx.finish(
-        frame,
-        f"Population couverte par le label, édition {ctx.edition}",
-        {
-            "measure": "Code",
-            "measure_name": "Mesure",
-            "value": f"{ctx.edition}",
-            "previous_value": f"{ctx.previous}",
-            "change": "Évolution",
-        },
-        note,
-    )
-
-
-def coverage_table(ctx: _Context) -> pd.DataFrame:
+def coverage_table(ctx: EditionContext) -> pd.DataFrame:
     """What we hold of each published count of the edition and the one before."""
     years = [y for y in (ctx.edition, ctx.previous) if y is not None]
     frame = ctx.cov[ctx.cov["edition"].isin(years)][
