@@ -6,7 +6,7 @@ text; only the notebook HTML produced by nbconvert is inserted as markup.
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,7 +16,9 @@ from PIL import Image
 
 from pipeline import io
 from pipeline.build.warehouse import connect_read_only
+from pipeline.formatting import format_fr
 from pipeline.paths import Paths
+from pipeline.report.site_index import Place, group_by_place, read_places, search_key
 from pipeline.run.pipeline_toml import PATH_PARAMETERS, NotebookJob
 
 _TEMPLATES = resources.files("pipeline.report").joinpath("templates")
@@ -46,11 +48,13 @@ class Link:
 
 @dataclass(frozen=True)
 class Section:
-    """A heading of the index and its pages; `searchable` adds a search box over them."""
+    """A heading of the index and its pages; `searchable` adds a search box over them and folds
+    them by `places` (keyed by href; see site_index)."""
 
     title: str
     links: list[Link]
     searchable: bool = False
+    places: Mapping[str, Place] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ def write_index(
         parameters={},
         root="",
         search_key=search_key,
+        group_by_place=group_by_place,
+        format_fr=format_fr,
     )
     io.write_text(index, html)
     return index
@@ -131,33 +137,29 @@ def install_stylesheet(reports: Path) -> None:
 
 
 def write_site(paths: Paths, jobs: list[NotebookJob], provenance: Provenance) -> Path:
-    """The index over every page that exists, grouped as pipeline.toml groups the notebooks."""
+    """The index over every page that exists, grouped as pipeline.toml groups the notebooks;
+    collectivity pages (jobs with a `code`) are filed by the place the warehouse gives them."""
     reports = paths.reports
     sections: dict[str, list[Link]] = {}
-    searchable: set[str] = set()
+    codes: dict[str, str] = {}  # href of a collectivity page → its INSEE code or SIREN
     for job in jobs:
         if not (reports / job.page).exists():
             continue  # never produced (its notebook failed): the run reported it
         pdf = job.pdf_path if job.pdf_path and (reports / job.pdf_path).exists() else None
         sections.setdefault(job.section, []).append(Link(job.title, job.page, pdf=pdf))
         if "code" in job.parameters:
-            searchable.add(job.section)
-    for title in searchable:  # collectivities in alphabetical order, accents aside
-        sections[title].sort(key=search_key)
+            codes[job.page] = str(job.parameters["code"])
+    with connect_read_only(paths) as con:
+        places = read_places(con, codes.values())
+    filed = {href: places[code] for href, code in codes.items()}
+    searchable = {job.section for job in jobs if job.page in codes}
     return write_index(
         reports,
-        [Section(title, links, title in searchable) for title, links in sections.items()],
+        [Section(title, links, title in searchable, filed) for title, links in sections.items()],
         map_links(reports),
         provenance,
         table_links(reports),
     )
-
-
-def search_key(link: Link) -> str:
-    """What the index's search box matches: the title without accents or case, and the page name
-    (an INSEE code or SIREN for collectivity pages)."""
-    text = unicodedata.normalize("NFD", f"{link.title} {Path(link.href).stem}")
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
 def table_links(reports: Path) -> list[Link]:
