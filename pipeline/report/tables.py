@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from pipeline import io
 from pipeline.formatting import MISSING, format_fr
 
 #: Columns (original names) holding URLs, shown as links when http(s).
@@ -50,7 +51,8 @@ def french_table(
     numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
     linked = [headers.get(c, c) for c in links if c in frame.columns]
     styler = (
-        shown.style.hide(axis="index")
+        shown.style.set_uuid(_table_id(shown, caption))
+        .hide(axis="index")
         .format(escape="html", na_rep=MISSING)  # every cell, until a call below replaces it
         .format_index(escape="html", axis=1)
         .set_caption(html.escape(caption))
@@ -63,6 +65,13 @@ def french_table(
     if linked:  # `link` escapes what it writes
         styler = styler.format(dict.fromkeys(linked, link), subset=linked)
     return styler
+
+
+def _table_id(shown: pd.DataFrame, caption: str) -> str:
+    """An id from the table's content, not pandas' random one: a page rendered twice from the
+    same data is the same page, byte for byte."""
+    content = f"{caption}\n{list(shown.columns)}\n{shown.to_json(orient='values')}"
+    return io.bytes_sha256(content.encode("utf-8"))[:10]
 
 
 def described_table(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> Styler:
