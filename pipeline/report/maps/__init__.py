@@ -13,7 +13,10 @@ Drawing is apart from the data:
 - `draw`: from GeoDataFrames and values, no warehouse: `france_map`, `small_multiples`,
   `plot_departements`;
 - `data`: from the warehouse (read-only) and the geometry cache: `validate` (the one check of
-  a request), `level_values`, `laureate_table`, `laureate_points`;
+  a request), `level_values`, `laureate_table`, `laureate_points`, `geometry_fingerprint`;
+- `background`: what a map of points draws under them (the 34,875 communes, the outlines, the
+  insets' frames), rendered once per geometry cache and layout and kept in memory and in the
+  cache's `backgrounds/` folder; the points are drawn over it, with the same pixels;
 - `edition`: the palmarès maps, `edition_map` (what `palmares map` calls) and
   `edition_small_multiples`.
 

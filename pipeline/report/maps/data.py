@@ -8,6 +8,7 @@ request covers. `validate` is the one check of a map request, before anything is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from pipeline import io
 from pipeline.analysis import coverage, provenance
 from pipeline.analysis.edition_stats import placed_laureates
+from pipeline.build.sources.geometry import CURRENT, read_cached_layer
 from pipeline.formatting import format_fr
 from pipeline.report.maps.classes import check_scheme
 from pipeline.report.maps.layout import check_format
@@ -77,6 +80,10 @@ DEFAULT_VARIABLE = {
     "epci": "points",
     "commune": "points",
 }
+#: Representative points by (geometry cache fingerprint, entity); see `laureate_points`.
+_POINTS: dict[tuple[str, str], gpd.GeoSeries] = {}
+#: sha256 of a file by (path, size, modification time, inode); see `geometry_fingerprint`.
+_FILE_HASHES: dict[tuple, str] = {}
 PALMARES_NOTE = (
     "Palmarès partiel : une collectivité absente de nos données n'est pas une "
     "collectivité non labellisée."
@@ -279,8 +286,6 @@ def level_values(con, level: str, editions: Sequence[int], variable: str) -> pd.
 
 def read_layer(geometry_dir, level: str, layers: dict | None = None) -> gpd.GeoDataFrame:
     """A cached layer, read once per `layers` dict (a map may need it twice)."""
-    from pipeline.build.sources.geometry import read_cached_layer
-
     if layers is None:
         return read_cached_layer(geometry_dir, level)
     if level not in layers:
@@ -302,11 +307,41 @@ def laureate_points(
     for entity in ("commune", "epci"):
         codes = table.index[table["entity"] == entity]
         if len(codes):
-            shapes = read_layer(geometry_dir, entity, layers).geometry
-            shapes = shapes.reindex(codes)
-            shapes = shapes[shapes.notna()]
-            geometry[shapes.index] = list(shapes.representative_point())
+            places = _representative_points(geometry_dir, entity, layers).reindex(codes)
+            places = places[places.notna()]
+            geometry[places.index] = list(places)
     return gpd.GeoDataFrame(table, geometry=list(geometry), crs=WGS84)
+
+
+def _representative_points(geometry_dir, entity: str, layers: dict | None) -> gpd.GeoSeries:
+    """The representative point of every polygon of a layer, computed once per process and
+    geometry cache: a kernel drawing many editions reads the 34,875 communes once."""
+    fingerprint = geometry_fingerprint(Path(geometry_dir))
+    for key in [key for key in _POINTS if key[0] != fingerprint]:  # an older geometry cache
+        del _POINTS[key]
+    if (fingerprint, entity) not in _POINTS:
+        shapes = read_layer(geometry_dir, entity, layers).geometry
+        _POINTS[fingerprint, entity] = shapes[shapes.notna()].representative_point()
+    return _POINTS[fingerprint, entity]
+
+
+def geometry_fingerprint(geometry_dir: Path) -> str:
+    """Hash of the geometry cache's index and of every layer file it names (a file's hash is
+    computed once per process while its size, time and inode stay the same)."""
+    index = geometry_dir / CURRENT
+    if not index.exists():
+        raise FileNotFoundError(f"{index}: no geometry cache yet, run `palmares build` first")
+    files = json.loads(index.read_text("utf-8"))["files"]
+    hashes = {name: _file_hash(geometry_dir / name) for name in sorted(files.values())}
+    return io.bytes_sha256(json.dumps({CURRENT: _file_hash(index), **hashes}).encode())
+
+
+def _file_hash(path: Path) -> str:
+    stat = path.stat()
+    signature = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if signature not in _FILE_HASHES:
+        _FILE_HASHES[signature] = io.file_sha256(path)
+    return _FILE_HASHES[signature]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,9 @@ labelled insets, each in its local UTM projection, and an optional Île-de-Franc
 `france_map` (one map: choropleth, laureates as points, or both), `small_multiples` (one map
 per panel, classes shared) and `plot_departements` (the notebooks' original entry point).
 Each colour class of a zone is one matplotlib path: that is what makes 35,000 communes quick.
+A single map is drawn in two layers, so that `background` can render the first once: the
+axes with their shapes, borders, frames and titles (`single_map_axes`), then the points and
+the texts (`draw_points`, `finish_single_map`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -40,17 +44,14 @@ from pipeline.report.maps.style import (
     DROM_BOXES,
     DROM_INSETS,
     FIGSIZE,
+    IDF_AXES,
     IDF_AXES_BOX,
     IDF_BOX,
-    IDF_LABEL,
-    INSET_HEIGHT,
     INSET_LEFT,
     INSET_STEP,
     INSET_TOP,
-    INSET_WIDTH,
     INSETS_NOTE,
     LEVEL_COLOURS,
-    MAIN_BOX,
     MARKERS,
     MAX_CLASSES,
     METRO_CRS,
@@ -65,6 +66,7 @@ from pipeline.report.maps.style import (
     UNKNOWN_LEVEL_STYLE,
     WGS84,
     point_area,
+    single_map_places,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -99,7 +101,7 @@ def _box_bounds(box: tuple[float, float, float, float], crs: str) -> np.ndarray:
 
 
 @dataclass
-class _Parts:
+class Parts:
     """What one map (or panel) draws, split by zone: shapes, borders over them, points."""
 
     shapes: dict[str, gpd.GeoDataFrame]
@@ -107,7 +109,7 @@ class _Parts:
     points: dict[str, gpd.GeoDataFrame] | None
 
     @classmethod
-    def split(cls, layer, borders=None, points=None) -> _Parts:
+    def split(cls, layer, borders=None, points=None) -> Parts:
         return cls(
             split_zones(layer),
             split_zones(borders) if borders is not None else None,
@@ -186,7 +188,7 @@ def _draw_polygons(
         )
 
 
-def _draw_points(ax, points: gpd.GeoDataFrame) -> None:
+def draw_points(ax, points: gpd.GeoDataFrame) -> None:
     """Laureates as markers: area by population, colour by @ level, shape by kind.
 
     EPCI (usually the biggest) first, then communes, each biggest first, so that small
@@ -231,10 +233,10 @@ def _draw_points(ax, points: gpd.GeoDataFrame) -> None:
 
 
 def _draw_zone(
-    ax, parts: _Parts, zone: str, colours: pd.Series | None, fill: str, bounds=None
+    ax, parts: Parts, zone: str, colours: pd.Series | None, fill: str, bounds=None
 ) -> None:
-    """Shapes, borders and points of one zone ("metro" or a DROM code) in `ax`, fitted to the
-    zone (or to `bounds`, a zoom)."""
+    """Shapes and borders of one zone ("metro" or a DROM code) in `ax`, fitted to the zone (or
+    to `bounds`, a zoom)."""
     shapes = parts.shapes[zone]
     if bounds is not None:  # a zoom: draw only what is in view (the box widened by _fit)
         _fit(ax, bounds)
@@ -250,8 +252,6 @@ def _draw_zone(
             edgecolors=OVERLAY_BORDER["edgecolor"],
             linewidths=OVERLAY_BORDER["linewidth"],
         )
-    if parts.points is not None:
-        _draw_points(ax, parts.points[zone])
     if bounds is None:
         _fit(
             ax,
@@ -285,7 +285,7 @@ def _fit(ax, bounds, margin: float = 0.03) -> None:
     ax.set_aspect("equal")
 
 
-def _draw_insets(fig, boxes, parts: _Parts, colours, fill, prefix: str, title: dict) -> None:
+def _draw_insets(fig, boxes, parts: Parts, colours, fill, prefix: str, title: dict) -> None:
     """The five DROM insets, one in each of `boxes` (top to bottom or left to right), labelled
     `<prefix>inset-<code>` and titled with `title` (fontsize, pad)."""
     for box, (code, (label, _)) in zip(boxes, DROM_INSETS.items()):
@@ -296,23 +296,71 @@ def _draw_insets(fig, boxes, parts: _Parts, colours, fill, prefix: str, title: d
         _frame(inset)
 
 
-def _draw_idf(fig, main, parts: _Parts, colours, fill, rect) -> None:
-    """The Île-de-France zoom in `rect`, and its outline on the mainland map.
+def single_map_axes(
+    fig: Figure, parts: Parts, colours: pd.Series | None, fill: str, idf_inset: bool
+) -> dict[str, Axes]:
+    """The axes of a single map by label (`single_map_places`), drawn: shapes, borders, and
+    the insets' frames and titles. All that is under the points, and nothing else."""
+    axes = {}
+    for label, place in single_map_places(idf_inset).items():
+        ax = fig.add_axes(place.box)
+        ax.set_label(label)
+        zoom = _box_bounds(IDF_BOX, METRO_CRS) if label == IDF_AXES else None
+        _draw_zone(ax, parts, place.zone, colours, fill, bounds=zoom)
+        if place.title:
+            ax.set_title(place.title, fontsize=9, pad=3)
+            _frame(ax)
+        axes[label] = ax
+    return axes
 
-    Markers keep the mainland's size rule, so that a size means the same population anywhere.
-    """
-    bounds = _box_bounds(IDF_BOX, METRO_CRS)
-    zoom = fig.add_axes(rect)
-    zoom.set_label("inset-idf")
-    _draw_zone(zoom, parts, "metro", colours, fill, bounds=bounds)
-    zoom.set_title(IDF_LABEL, fontsize=9, pad=3)
-    _frame(zoom)
-    x0, y0, x1, y1 = bounds
-    main.add_patch(
-        Rectangle(
-            (x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=NOTE_GREY, linewidth=0.6, zorder=5
-        )
+
+def draw_single_points(axes: dict[str, Axes], points: dict[str, gpd.GeoDataFrame]) -> None:
+    """The laureates' markers in each axes of a single map: the points of the zone it shows
+    (`points` split by `split_zones`). One size rule in every axes, the zoom included, so that
+    a size means the same population anywhere."""
+    places = single_map_places(IDF_AXES in axes)
+    for label, ax in axes.items():
+        draw_points(ax, points[places[label].zone])
+
+
+def finish_single_map(
+    fig: Figure,
+    axes: dict[str, Axes],
+    specs: list,
+    *,
+    title: str,
+    subtitle: str | None,
+    caption: str,
+    notes: Sequence[str],
+    out: Path | str | None,
+    dpi: int,
+) -> None:
+    """What a single map draws over its axes and points: the insets' note, the outline of
+    the Île-de-France zoom on the mainland, the legends (`legend_specs`), title, subtitle,
+    caption and notes; then the file."""
+    fig.text(
+        INSET_LEFT, INSET_TOP - 4 * INSET_STEP - 0.03, INSETS_NOTE, fontsize=7, color=NOTE_GREY
     )
+    idf_inset = IDF_AXES in axes
+    if idf_inset:
+        x0, y0, x1, y1 = _box_bounds(IDF_BOX, METRO_CRS)
+        axes["metro"].add_patch(
+            Rectangle(
+                (x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=NOTE_GREY, linewidth=0.6, zorder=5
+            )
+        )
+    stack_legends(
+        fig,
+        specs,
+        RIGHT_COLUMN,
+        IDF_AXES_BOX[1] - 0.04 if idf_inset else None,
+        bottom=0.035 + 0.02 * len(notes),
+    )
+    lines = title_lines(title)
+    add_texts(
+        fig, lines, TextPlaces.single(lines, fig.get_size_inches()[1]), subtitle, caption, notes
+    )
+    save(fig, out, title, dpi)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,9 +396,10 @@ def france_map(
     (WGS84 points with columns entity, arobases, population; see `laureate_points`), drawn
     over it. `borders`: outlines drawn over the shapes (départements over communes). The
     caption is one text of the figure, `notes` lines above it. `out`: PNG, SVG or PDF by
-    extension.
+    extension. (`background.points_map` draws the same map without values over shapes
+    rendered once.)
     """
-    parts = _Parts.split(layer, borders, points)
+    parts = Parts.split(layer, borders, points)
     colours = None
     missing = False
     if values is not None:
@@ -362,34 +411,23 @@ def france_map(
     fill = POINTS_BACKGROUND if points is not None else NO_VALUES_COLOUR
 
     fig = plt.figure(figsize=FIGSIZE)
-    main = fig.add_axes(MAIN_BOX)
-    main.set_label("metro")
-    _draw_zone(main, parts, "metro", colours, fill)
-    boxes = [
-        (INSET_LEFT, INSET_TOP - i * INSET_STEP, INSET_WIDTH, INSET_HEIGHT)
-        for i in range(len(DROM_INSETS))
-    ]
-    _draw_insets(fig, boxes, parts, colours, fill, "", {"fontsize": 9, "pad": 3})
-    fig.text(
-        INSET_LEFT, INSET_TOP - 4 * INSET_STEP - 0.03, INSETS_NOTE, fontsize=7, color=NOTE_GREY
-    )
-    if idf_inset:
-        _draw_idf(fig, main, parts, colours, fill, IDF_AXES_BOX)
+    axes = single_map_axes(fig, parts, colours, fill, idf_inset)
+    if parts.points is not None:
+        draw_single_points(axes, parts.points)
     specs = legend_specs(
         classification if values is not None else None, missing, legend_title, points
     )
-    stack_legends(
+    finish_single_map(
         fig,
+        axes,
         specs,
-        RIGHT_COLUMN,
-        IDF_AXES_BOX[1] - 0.04 if idf_inset else None,
-        bottom=0.035 + 0.02 * len(notes),
+        title=title,
+        subtitle=subtitle,
+        caption=caption,
+        notes=notes,
+        out=out,
+        dpi=dpi,
     )
-    lines = title_lines(title)
-    add_texts(
-        fig, lines, TextPlaces.single(lines, fig.get_size_inches()[1]), subtitle, caption, notes
-    )
-    save(fig, out, title, dpi)
     return fig
 
 
@@ -462,7 +500,7 @@ def small_multiples(
         for name, values in panels.items()
     }
     classification = classify(list(shown.values()), scheme, k, bins, unit=unit)
-    parts = _Parts.split(layer, borders)
+    parts = Parts.split(layer, borders)
     drawn = parts.drawn()
     lines = title_lines(title)
     grid = _Grid.make(len(shown), ncols, panel_notes, lines, subtitle, notes)
@@ -482,7 +520,7 @@ def small_multiples(
     return fig
 
 
-def _draw_panel(fig, grid: _Grid, i: int, name: str, parts: _Parts, colours) -> None:
+def _draw_panel(fig, grid: _Grid, i: int, name: str, parts: Parts, colours) -> None:
     """Panel `i` of small multiples: its title and note, its mainland, its row of insets."""
     row, col = divmod(i, grid.ncols)
     width_in, height_in = grid.width_in, grid.height_in

@@ -1,7 +1,8 @@
 """The palmarès on maps: what `palmares map`, the notebooks and the stats pack draw.
 
 Each function checks the request once (`data.validate`), reads what is mapped (`data`) and
-hands it to the drawing (`draw`), with the title, subtitle, notes and caption of the request.
+hands it to the drawing (`draw`, or `background` for a map of points saved as PNG), with the
+title, subtitle, notes and caption of the request.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 from matplotlib.figure import Figure
 
+from pipeline.report.maps import background
 from pipeline.report.maps.data import (
     DEFAULT_VARIABLE,
     LEVELS,
@@ -58,16 +60,16 @@ def edition_map(
     VARIABLES; default "laureates" (région, département) or "points" (EPCI, commune: the
     laureates as markers over the level's shapes). `points=True` adds the laureates' markers
     over a choropleth. `scheme`, `k`, `bins`: see `classify`. `out`: .png (at `dpi`), .svg
-    or .pdf. Raises ValueError for an unknown level, variable, scheme, format or edition, or an
-    edition without laureate in our data. The caller closes the returned figure.
+    or .pdf; a map of points alone saved as PNG is drawn over its shapes rendered once per
+    geometry cache (`background`). Raises ValueError for an unknown level, variable, scheme,
+    format or edition, or an edition without laureate in our data. The caller closes the
+    returned figure.
     """
     variable = variable or DEFAULT_VARIABLE.get(level)
     request = validate(level, variable, scheme=scheme, bins=bins, out=out, con=con, edition=edition)
     editions = request.editions
     spec = VARIABLES[variable]
     layers: dict[str, gpd.GeoDataFrame] = {}
-    layer = read_layer(geometry_dir, level, layers)
-    borders = read_layer(geometry_dir, "departement", layers) if level in FINE_LEVELS else None
     values = None if variable == "points" else level_values(con, level, editions, variable)
     with_points = variable == "points" or points
     laureates = laureate_points(con, geometry_dir, editions, layers) if with_points else None
@@ -78,24 +80,32 @@ def edition_map(
             if variable == "points"
             else f"{spec.title}, {label}, {LEVELS[level].per}"
         )
-    notes = (points_notes(laureates, editions) if with_points else []) + [PALMARES_NOTE]
+    texts = {
+        "title": title,
+        "caption": caption_for(con, None if values is None else request.scheme),
+        "subtitle": coverage_subtitle(con, editions),
+        "notes": (points_notes(laureates, editions) if with_points else []) + [PALMARES_NOTE],
+        "out": out,
+    }
+    borders = "departement" if level in FINE_LEVELS else None
+    if values is None and background.rasterises(out):
+        drawn_once = background.backdrop(
+            geometry_dir, level, borders=borders, idf_inset=idf_inset, dpi=dpi
+        )
+        return background.points_map(drawn_once, laureates, **texts)
     return france_map(
-        layer,
+        read_layer(geometry_dir, level, layers),
         values,
-        title=title,
-        caption=caption_for(con, None if values is None else request.scheme),
         legend_title=spec.legend_title,
         scheme=request.scheme,
         k=k,
         bins=bins,
         unit=spec.unit,
         points=laureates,
-        borders=borders,
+        borders=read_layer(geometry_dir, borders, layers) if borders else None,
         idf_inset=idf_inset,
-        subtitle=coverage_subtitle(con, editions),
-        notes=notes,
-        out=out,
         dpi=dpi,
+        **texts,
     )
 
 

@@ -1,10 +1,12 @@
 """What the maps look like: projections and insets, colours, symbols, the figure's boxes.
 
-Constants only (and the marker size rule), so that drawing, legends and the benchmark share
-one definition of each.
+Constants only (and the marker size rule, and where the axes of a single map go), so that
+drawing, legends, the cached backgrounds and the benchmark share one definition of each.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -66,6 +68,7 @@ MAIN_BOX = (0.165, 0.06, 0.6, 0.86)
 INSET_LEFT, INSET_WIDTH, INSET_HEIGHT, INSET_TOP, INSET_STEP = 0.015, 0.135, 0.128, 0.775, 0.158
 RIGHT_COLUMN = MAIN_BOX[0] + MAIN_BOX[2] + 0.01
 IDF_AXES_BOX = (RIGHT_COLUMN + 0.01, 0.6, 0.2, 0.29)
+IDF_AXES = "inset-idf"  # the label of the Île-de-France zoom's axes
 DPI = 300
 FORMATS = {".png", ".svg", ".pdf"}
 INSETS_NOTE = "Encarts à des échelles différentes"
@@ -77,3 +80,24 @@ def point_area(population) -> np.ndarray:
     """Marker area in pt² for populations (missing → the floor)."""
     people = pd.to_numeric(pd.Series(population), errors="coerce").fillna(0).to_numpy(float)
     return MIN_POINT_AREA + people * POINT_AREA_PER_INHABITANT
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one axes of a single map goes (figure fractions), the zone it shows, its title."""
+
+    box: tuple[float, float, float, float]
+    zone: str
+    title: str | None = None
+
+
+def single_map_places(idf_inset: bool) -> dict[str, Place]:
+    """The axes of a single map by label: the mainland ("metro"), the five DROM insets in a
+    column on its left ("inset-<code>"), the Île-de-France zoom on its right ("inset-idf")."""
+    places = {"metro": Place(MAIN_BOX, "metro")}
+    for i, (code, (label, _)) in enumerate(DROM_INSETS.items()):
+        box = (INSET_LEFT, INSET_TOP - i * INSET_STEP, INSET_WIDTH, INSET_HEIGHT)
+        places[f"inset-{code}"] = Place(box, code, label)
+    if idf_inset:
+        places[IDF_AXES] = Place(IDF_AXES_BOX, "metro", IDF_LABEL)
+    return places
