@@ -7,8 +7,11 @@ from the committed data/raw in a throw-away root): `overview`, `continuity`, `ge
 `illectronism`, `edition` for the last N editions held and `collectivity` for the first M
 labelled collectivities.
 
-- Ours: `pipeline.run.run` (papermill API in one process, parallel kernels as pipeline.toml
-  sets, pages rendered in-process), cold (--force), then again with no change.
+- Ours: `pipeline.run.run` (papermill API in one process, warm kernels in parallel as
+  pipeline.toml sets, pages rendered in-process), cold (--force), then again with no change.
+- The overhead of a page: every job run again one after the other in one warm kernel, as
+  `palmares run` does; its wall time (execute, render, write the page, reset the kernel) less
+  the time its cells took in the kernel (papermill's per-cell durations).
 - Straightforward, per notebook and parameter set, sequentially: `papermill IN OUT -p ...` then
   `jupyter nbconvert --to html --no-input OUT` (each a new Python process), which is what a
   user would script; it has no notion of "no change", so it redoes everything each time.
@@ -32,7 +35,7 @@ from pipeline.build.steps import BUILD_STEPS, Progress, build
 from pipeline.build.warehouse import build_lock, connect_read_only
 from pipeline.paths import DEFAULT_ROOT, Paths
 from pipeline.run import jobs, pipeline_toml
-from pipeline.run.main_job import run
+from pipeline.run.main_job import PageProducer, run
 
 
 def benchmark_config(paths: Paths, editions: int, collectivities: int) -> None:
@@ -100,6 +103,28 @@ def straightforward(paths: Paths, out: Path) -> float:
     return time.perf_counter() - started
 
 
+def page_overhead(paths: Paths) -> dict[str, list[tuple[float, float]]]:
+    """(wall, cells) seconds of each job run in one warm kernel, by notebook; the kernel is
+    started and its imports learned before the first timed job."""
+    import nbformat
+
+    config = pipeline_toml.read_config(paths.root / pipeline_toml.CONFIG_NAME)
+    plan = jobs.plan(paths, config, force=True)
+    producer = PageProducer(paths, plan.jobs)
+    timings: dict[str, list[tuple[float, float]]] = {}
+    with producer.worker_session():
+        for job in plan.jobs[:2]:  # warm-up, learning what the jobs import beyond it
+            producer(job)
+        for job in plan.jobs:
+            started = time.perf_counter()
+            producer(job)
+            wall = time.perf_counter() - started
+            executed = nbformat.read(paths.reports / job.executed, as_version=4)
+            cells = sum(cell.metadata.papermill.get("duration") or 0 for cell in executed.cells)
+            timings.setdefault(job.notebook, []).append((wall, cells))
+    return timings
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--editions", type=int, default=4)
@@ -125,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         ours_unchanged = time.perf_counter() - started
         runs = len(outcome.executed)
+        overhead = page_overhead(paths)
 
         out = paths.root / "straightforward"
         out.mkdir()
@@ -138,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ours, no change (whole `palmares run`):        {ours_unchanged:7.2f} s")
     print(f"papermill + nbconvert CLI, sequential:         {naive:7.1f} s")
     print(f"ratio cold: {naive / ours_cold:.1f}x   ratio no change: {naive / ours_unchanged:.0f}x")
+    print("per page, one warm kernel (mean s): notebook, jobs, wall, cells, overhead")
+    for name, pairs in overhead.items():
+        wall = sum(w for w, _ in pairs) / len(pairs)
+        cells = sum(c for _, c in pairs) / len(pairs)
+        print(f"  {name:14} {len(pairs):3} {wall:6.2f} {cells:6.2f} {wall - cells:6.2f}")
     return 0
 
 

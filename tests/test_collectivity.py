@@ -41,3 +41,15 @@ def test_a_homonym_set_aside_shows_on_each_candidate(con):
 def test_an_unknown_code_is_refused(con):
     with pytest.raises(collectivity.UnknownCollectivity, match="'99999'"):
         collectivity.profile(con, "99999")
+
+
+@pytest.mark.parametrize(
+    "labelled, axis",
+    [
+        ([2019], (2012, 2019)),  # one edition: widened to the left, not a lone dot
+        ([2000, 2001], (1999, 2001)),  # never before the label's first year
+        ([2005, 2020], (2005, 2020)),  # its own span when long enough
+    ],
+)
+def test_the_chart_spans_the_collectivitys_own_editions(labelled, axis):
+    assert collectivity.chart_years(labelled, 1999) == axis

@@ -42,7 +42,7 @@ def test_levels_by_edition_dots_the_published_levels():
         levels=pd.DataFrame(
             {"edition": [2008, 2021, 2024], "arobases": pd.array([5, None, 0], dtype="Int64")}
         ),
-        editions=[1999, *range(2000, 2010), *range(2011, 2027)],
+        axis_years=(2008, 2024),
         source="",
     )
     figure = collectivity.levels_by_edition(card)
@@ -51,7 +51,7 @@ def test_levels_by_edition_dots_the_published_levels():
     assert (list(published.get_xdata()), list(published.get_ydata())) == ([2008, 2024], [5, 0])
     assert list(unstated.get_xdata()) == [2021]
     assert unstated.get_ydata()[0] > 5  # above 5 @: labelled, level not published
-    assert axis.get_xlim() == (1998.5, 2026.5)
+    assert axis.get_xlim() == (2007.5, 2024.5)
     assert [tick.get_text() for tick in axis.get_yticklabels()][::5] == ["mention", "5 @"]
     assert axis.get_title() == f"{HOSTILE_NAME} : niveaux connus par édition (palmarès partiel)"
     figure.canvas.draw()  # the name is drawn as written, not parsed as mathtext

@@ -60,12 +60,25 @@ class Card:
     claims: pd.DataFrame
     set_aside: pd.DataFrame
     levels: pd.DataFrame  # edition, arobases (<NA>: labelled, level not published)
-    editions: list[int]  # every label year, for the chart's axis
+    axis_years: tuple[int, int]  # first and last edition on the chart's axis (`chart_years`)
     source: str  # caption of every table
 
 
 class UnknownCollectivity(ValueError):
     """The code is neither a commune nor an EPCI of the reference."""
+
+
+#: Editions the chart spans at least, so that one edition is not a lone dot in the middle.
+CHART_MIN_YEARS = 8
+
+
+def chart_years(labelled: list[int], first_label_year: int) -> tuple[int, int]:
+    """The chart's axis: the collectivity's own editions, widened to the left to
+    `CHART_MIN_YEARS` but never before the label's first year. It depends on no other
+    collectivity's rows, so a new edition does not redraw the pages of those absent from it."""
+    last = labelled[-1] if labelled else first_label_year
+    first = labelled[0] if labelled else first_label_year
+    return max(first_label_year, min(first, last - CHART_MIN_YEARS + 1)), last
 
 
 def level_text(level) -> str:
@@ -119,7 +132,6 @@ def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
         [code],
     ).df()  # candidates read "33281 Mérignac (33)"
     set_aside.insert(2, "level", set_aside.pop("arobases").map(level_text))
-    editions = provenance.editions(con)
     labelled = sorted(set(history["edition"]))
     summary = (
         f"Labellisée dans **{len(labelled)}** édition(s) de nos données"
@@ -141,7 +153,7 @@ def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
         claims=claims.astype({"stated_in_year": str}),
         set_aside=set_aside.astype({"edition": str}),
         levels=levels,
-        editions=editions,
+        axis_years=chart_years(labelled, provenance.editions(con)[0]),
         source=(
             "Sources : palmarès rassemblé par le projet (data/raw/palmares, la source de chaque "
             f"ligne est citée) ; INSEE, COG {cog}."

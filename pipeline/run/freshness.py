@@ -1,10 +1,13 @@
 """What each notebook job last ran with, so `palmares run` reruns only what changed.
 
 A job reruns when its notebook's source changed (content, or modification time: `touch` works
-as with make), its parameters changed, the content of a warehouse table it reads changed, the
-`pipeline/` code changed, one of its outputs is missing, or it failed last time. The state is
-one JSON file under reports/, replaced atomically after every finished job, so an interrupted
-run keeps what it completed.
+as with make), its parameters or title changed, one of its *inputs* changed (what its page
+shows, `pipeline.run.page_inputs`: the rows of its own collectivity or edition, or the tables
+a study reads), the `pipeline/` code changed, one of its outputs is missing, or it failed last
+time. The state is one JSON file under reports/, `{"format": 2, "jobs": {page: entry}}`,
+replaced atomically as jobs finish, so an interrupted run keeps what it completed.
+A state of another format (the first one was the bare `{page: entry}` mapping, with table
+digests) is read for the outputs it lists, and its jobs simply run again.
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from pipeline import io
-from pipeline.run.pipeline_toml import NotebookJob
+
+if TYPE_CHECKING:
+    from pipeline.run.pipeline_toml import NotebookJob
 
 STATE_NAME = ".run-state.json"
+STATE_FORMAT = 2
 #: build_info changes with every build (date, commit) without any change of data.
 UNVERSIONED_TABLES = {"build_info"}
 
@@ -28,7 +35,7 @@ class Inputs:
     """What the jobs of one run depend on, computed once per run."""
 
     code: str  # hash of the pipeline package (code, SQL, templates)
-    tables: dict[str, str]  # content hash of each warehouse table
+    pages: dict[str, dict[str, str]]  # job key -> its named inputs (page_inputs.job_inputs)
 
 
 def table_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -60,16 +67,12 @@ def record(job: NotebookJob, inputs: Inputs, notebook: dict) -> dict:
     return {
         "notebook": notebook,
         "parameters": job.parameters,
+        "title": job.title,
+        "shows": job.shows,
         "code": inputs.code,
-        "tables": _read_tables(job, inputs),
+        "inputs": inputs.pages[job.key],
         "outputs": outputs(job),  # removed if the job leaves the configuration
     }
-
-
-def _read_tables(job: NotebookJob, inputs: Inputs) -> dict[str, str]:
-    if job.reads is None:
-        return dict(inputs.tables)
-    return {name: inputs.tables.get(name, "missing") for name in job.reads}
 
 
 def reasons_to_run(
@@ -78,6 +81,8 @@ def reasons_to_run(
     """Why the job must run; an empty list means it is up to date."""
     if previous is None:
         return ["never run (or failed last time)"]
+    if not _readable(previous):
+        return ["last run recorded by an earlier version of the runner"]
     reasons = []
     if previous["notebook"]["sha256"] != notebook["sha256"]:
         reasons.append(f"notebook {job.source.name} changed")
@@ -85,20 +90,40 @@ def reasons_to_run(
         reasons.append(f"notebook {job.source.name} touched (same content, newer time)")
     if previous["parameters"] != job.parameters:
         reasons.append("parameters changed")
+    if previous["title"] != job.title:
+        reasons.append("title changed")
     if previous["code"] != inputs.code:
         reasons.append("pipeline/ code changed")
-    now = _read_tables(job, inputs)
-    changed = sorted(
-        name
-        for name in set(now) | set(previous["tables"])
-        if now.get(name) != previous["tables"].get(name)
-    )
-    if changed:
-        reasons.append(f"warehouse content changed ({', '.join(changed)})")
+    if previous["shows"] != job.shows:
+        reasons.append(f"what the page shows changed (shows = {job.shows or 'the tables read'})")
+    else:
+        reasons += _changed_inputs(job, previous["inputs"], inputs.pages[job.key])
     missing = [out for out in outputs(job) if not (reports / out).exists()]
     if missing:
         reasons.append(f"output missing ({', '.join(missing)})")
     return reasons
+
+
+def _readable(entry: dict) -> bool:
+    """Whether a state entry has this format's fields (an earlier one lacks `inputs`)."""
+    notebook = entry.get("notebook")
+    return (
+        isinstance(notebook, dict)
+        and {"sha256", "mtime_ns"} <= notebook.keys()
+        and isinstance(entry.get("inputs"), dict)
+        and {"parameters", "title", "shows", "code"} <= entry.keys()
+    )
+
+
+def _changed_inputs(job: NotebookJob, before: dict, now: dict[str, str]) -> list[str]:
+    """One reason naming the inputs that changed, in the order page_inputs gives them."""
+    changed = [name for name in now if before.get(name) != now[name]]
+    changed += sorted(name for name in before if name not in now)
+    if not changed:
+        return []
+    if job.shows is None:
+        return [f"warehouse content changed ({', '.join(sorted(changed))})"]
+    return [f"{', '.join(changed)} changed"]
 
 
 def outputs(job: NotebookJob) -> list[str]:
@@ -107,15 +132,31 @@ def outputs(job: NotebookJob) -> list[str]:
 
 
 def load(reports: Path) -> dict[str, dict]:
-    """The previous state; unreadable or absent means every job runs."""
+    """The previous state, by job key; unreadable or absent means every job runs.
+
+    The first format (a bare mapping of entries) is returned as it is: its entries name their
+    outputs (a retired page is still removed) and lack `inputs`, so their jobs run again.
+    """
     try:
-        return json.loads((reports / STATE_NAME).read_text("utf-8"))
+        state = json.loads((reports / STATE_NAME).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
+    if not isinstance(state, dict):
+        return {}
+    if "format" in state:
+        jobs = state.get("jobs") if state["format"] == STATE_FORMAT else {}
+    else:
+        jobs = state
+    if not isinstance(jobs, dict):
+        return {}
+    return {key: entry for key, entry in jobs.items() if isinstance(entry, dict)}
 
 
 def save(reports: Path, state: dict[str, dict]) -> None:
     """Replace the state file atomically (a killed run leaves the previous or the new one)."""
     io.write_text(
-        reports / STATE_NAME, json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False)
+        reports / STATE_NAME,
+        json.dumps(
+            {"format": STATE_FORMAT, "jobs": state}, indent=1, sort_keys=True, ensure_ascii=False
+        ),
     )

@@ -7,13 +7,15 @@ Nothing is redone without a reason: the build is skipped when its inputs are unc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 
 from pipeline.build.steps import BUILD_STEPS, Progress, Report, build, is_built, relative
 from pipeline.build.warehouse import build_lock
 from pipeline.paths import Paths
 from pipeline.report import site
-from pipeline.run import jobs, pipeline_toml
+from pipeline.run import jobs, notebook, pipeline_toml, warm_kernel
 
 
 class RunFailed(Exception):
@@ -46,8 +48,14 @@ def run(
             if explain:
                 for line in jobs.explain(plan):
                     report(line)
-            produce = _page_producer(paths) if plan.to_run else None
-            outcome = jobs.execute(paths, plan, workers or config.workers, produce)
+            producer = PageProducer(paths, plan.to_run) if plan.to_run else None
+            outcome = jobs.execute(
+                paths,
+                plan,
+                workers or config.workers,
+                producer,
+                producer.worker_session if producer else nullcontext,
+            )
             details.append(
                 f"{len(outcome.executed)} executed, {len(outcome.skipped)} up to date"
                 + (f", {len(outcome.failed)} FAILED" if outcome.failed else "")
@@ -60,25 +68,35 @@ def run(
     return outcome
 
 
-def _page_producer(paths: Paths) -> Callable[[pipeline_toml.NotebookJob], None]:
-    """Execute a job's notebook, then write its page (and PDF) with the site's provenance."""
-    from pipeline.report import pdf
-    from pipeline.run import notebook
+class PageProducer:
+    """Execute a job's notebook in its thread's warm kernel, then write its page (and PDF)."""
 
-    provenance = site.read_provenance(paths)
-    site.install_stylesheet(paths.reports)
+    def __init__(self, paths: Paths, todo: list[pipeline_toml.NotebookJob]):
+        self.paths = paths
+        self.provenance = site.read_provenance(paths)
+        self.warm_up = warm_kernel.notebook_imports({job.source for job in todo})
+        self.local = threading.local()
+        site.install_stylesheet(paths.reports)
 
-    def produce(job: pipeline_toml.NotebookJob) -> None:
-        executed = notebook.execute(job, paths.reports / job.executed, cwd=paths.notebooks)
+    @contextmanager
+    def worker_session(self) -> Iterator[None]:
+        """One warm kernel per worker thread, shut down when the thread has no job left."""
+        with warm_kernel.WarmKernel(self.paths.notebooks, self.warm_up) as kernel:
+            self.local.kernel = kernel
+            yield
+
+    def __call__(self, job: pipeline_toml.NotebookJob) -> None:
+        from pipeline.report import pdf
+
+        reports = self.paths.reports
+        executed = self.local.kernel.run(job, reports / job.executed)
         page = site.write_page(
-            paths.reports,
+            reports,
             job.page,
             job.title,
             notebook.render_body(executed),
-            provenance,
+            self.provenance,
             site.shown_parameters(job.parameters),
         )
         if job.pdf_path:
-            pdf.html_to_pdf(page, paths.reports / job.pdf_path)
-
-    return produce
+            pdf.html_to_pdf(page, reports / job.pdf_path)

@@ -3,7 +3,10 @@
 The file is the one place a maintainer declares the study notebooks. This module reads it,
 checks it, and expands it into notebook jobs against the warehouse (`for_each = "edition"`
 gives one job per edition held, `for_each = "collectivity"` one per labelled collectivity).
-Every problem is reported with the file and the notebook entry, before any kernel starts.
+`shows` declares what the pages of a `for_each` notebook show, so that each page reruns only
+when its own data change (`pipeline.run.page_inputs`); without it, a notebook reruns when a
+table it `reads` changed. Every problem is reported with the file and the notebook entry,
+before any kernel starts.
 """
 
 from __future__ import annotations
@@ -31,10 +34,14 @@ ENTRY_KEYS = {
     "sets",
     "parameters",
     "reads",
+    "shows",
     "pdf",
 }
 #: What `for_each` iterates over, and the parameter each value sets.
 FOR_EACH = {"edition": "edition", "collectivity": "code"}
+#: What the pages of a notebook may declare they show (`shows`), with the `for_each` it needs;
+#: `pipeline.run.page_inputs` fingerprints each.
+SHOWS = {"collectivity": "collectivity", "edition": "edition"}
 #: Paths the runner hands to every notebook that declares them, relative to notebooks/.
 PATH_PARAMETERS = ("warehouse", "geometry_dir", "maps_dir", "out_dir")
 
@@ -62,6 +69,7 @@ class NotebookSpec:
     sets: tuple[dict, ...] = ({},)
     parameters: dict = field(default_factory=dict)
     reads: tuple[str, ...] | None = None  # warehouse tables it reads; None = all
+    shows: str | None = None  # what each page shows (SHOWS); None: the tables it reads
     pdf: bool = False
 
 
@@ -83,6 +91,7 @@ class NotebookJob:
     parameters: dict = field(default_factory=dict)
     reads: tuple[str, ...] | None = None
     pdf: bool = False
+    shows: str | None = None  # see NotebookSpec.shows
 
     @property
     def key(self) -> str:
@@ -156,6 +165,15 @@ def _spec(path: Path, position: int, entry: dict) -> NotebookSpec:
     ):
         raise InputError(path, f"{where}: page must be a relative .html path under reports/")
     reads = entry.get("reads")
+    shows = entry.get("shows")
+    if shows is not None and (not isinstance(shows, str) or SHOWS.get(shows) != for_each):
+        raise InputError(
+            path,
+            f"{where}: shows must be one of {sorted(SHOWS)} with the same for_each, not "
+            f"{shows!r} (for_each = {for_each!r})",
+        )
+    if shows is not None and reads is not None:
+        raise InputError(path, f"{where}: give either shows or reads, not both")
     return NotebookSpec(
         name=entry["name"],
         title=entry["title"],
@@ -166,6 +184,7 @@ def _spec(path: Path, position: int, entry: dict) -> NotebookSpec:
         sets=tuple(sets),
         parameters=dict(entry.get("parameters", {})),
         reads=tuple(reads) if reads is not None else None,
+        shows=shows,
         pdf=bool(entry.get("pdf", False)),
     )
 
@@ -240,7 +259,15 @@ def expand(
                 continue
             jobs.append(
                 NotebookJob(
-                    spec.name, source, title, page, spec.section, parameters, spec.reads, spec.pdf
+                    spec.name,
+                    source,
+                    title,
+                    page,
+                    spec.section,
+                    parameters,
+                    spec.reads,
+                    spec.pdf,
+                    spec.shows,
                 )
             )
     if problems:

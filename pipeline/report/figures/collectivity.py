@@ -33,7 +33,7 @@ def levels_by_edition(card: Card) -> Figure:
         markersize=6,
         label="labellisée, niveau non publié",
     )
-    axis.set_xlim(card.editions[0] - 0.5, card.editions[-1] + 0.5)
+    axis.set_xlim(card.axis_years[0] - 0.5, card.axis_years[1] + 0.5)
     axis.set_ylim(-0.5, 6)
     axis.set_yticks(range(len(LEVEL_TICKS)), LEVEL_TICKS)
     axis.set_title(

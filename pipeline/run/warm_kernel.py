@@ -1,0 +1,182 @@
+"""A notebook kernel kept between jobs: the heavy imports are paid once, not once per page.
+
+A page's own code takes about 0.1 s; starting a kernel and importing pandas, geopandas,
+matplotlib and the pipeline takes about 2.5 s. A `WarmKernel` starts one kernel, imports what
+the notebooks import (`warm_up`), and runs jobs one after the other. After each job
+`pipeline.run.isolation.reset` puts the kernel back as a fresh one left it, so a job cannot see
+what the previous one did. The kernel is replaced by a fresh one:
+- after a job that failed or killed its kernel (the failure is the job's, the next job
+  starts clean);
+- after a job that imported a module the warm-up lacks (a module cannot be unloaded): the
+  next kernel imports it in its warm-up;
+- after `max_jobs` jobs, or once it holds more than `max_memory` bytes.
+Each kernel belongs to the thread that created it (its sockets live in that thread's event loop).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import nbformat
+import psutil
+from jupyter_core.utils import ensure_async, run_sync
+
+from pipeline.run import notebook
+from pipeline.run.pipeline_toml import NotebookJob
+
+MAX_JOBS = 250
+MAX_MEMORY = 1536 * 2**20  # bytes of resident memory
+STARTUP_TIMEOUT = 60  # seconds for the kernel to answer, as papermill's default
+
+
+class KernelUnusable(Exception):
+    """The kernel could not be started or put back in its fresh state."""
+
+
+class WarmKernel:
+    """One kernel, started on first use, reset after each job, replaced when it must be."""
+
+    def __init__(
+        self,
+        cwd: Path,
+        modules: Iterable[str],
+        max_jobs: int = MAX_JOBS,
+        max_memory: int = MAX_MEMORY,
+    ):
+        self.cwd = cwd
+        self.modules = set(modules)  # grows with what jobs import beyond the warm-up
+        self.max_jobs, self.max_memory = max_jobs, max_memory
+        self.km = self.kc = None
+        self.jobs_run = 0
+        self.kernels_started = 0
+
+    def run(self, job: NotebookJob, executed_path: Path):
+        """Execute `job` (see `notebook.execute`), then reset or replace the kernel."""
+        if self.km is None:
+            self._start()
+        try:
+            executed = notebook.execute(job, executed_path, self.cwd, kernel=self)
+        except BaseException:
+            self.stop()
+            raise
+        self.jobs_run += 1
+        imported = self._reset()
+        if imported:
+            self.modules.update(imported)
+            self.stop()
+        elif self.jobs_run >= self.max_jobs or self.memory() > self.max_memory:
+            self.stop()
+        return executed
+
+    def memory(self) -> int:
+        """Resident memory of the kernel process, in bytes (0 when none runs)."""
+        if self.km is None:
+            return 0
+        try:
+            return psutil.Process(self.km.provisioner.pid).memory_info().rss
+        except psutil.Error:
+            return 0
+
+    def stop(self) -> None:
+        """Shut the kernel down (killed if it does not answer); a no-op without one."""
+        km, kc, self.km, self.kc = self.km, self.kc, None, None
+        if km is None:
+            return
+        kc.stop_channels()
+        try:
+            _wait(km.shutdown_kernel, now=True)
+        finally:
+            _wait(km.cleanup_resources)
+
+    def __enter__(self) -> WarmKernel:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _start(self) -> None:
+        km = notebook.LocalSocketKernelManager(kernel_name="python3")
+        _wait(
+            km.start_kernel,
+            cwd=str(self.cwd),
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+        )
+        kc = km.client()
+        kc.start_channels()
+        self.km, self.kc = km, kc
+        try:
+            _wait(kc.wait_for_ready, timeout=STARTUP_TIMEOUT)
+            self._silent(
+                "__import__('pipeline.run.isolation', fromlist=['_']).warm_up("
+                f"{sorted(self.modules)!r})"
+            )
+        except BaseException:
+            self.stop()
+            raise
+        self.jobs_run = 0
+        self.kernels_started += 1
+
+    def _reset(self) -> list[str]:
+        """Put the kernel back in its fresh state; the modules the job imported beyond it."""
+        reply = self._silent(
+            f"__import__('pipeline.run.isolation', fromlist=['_']).reset({str(self.cwd)!r})",
+            result="__import__('pipeline.run.isolation', fromlist=['_']).imported_by_last_job",
+        )
+        return json.loads(ast.literal_eval(reply["text/plain"]))
+
+    def _silent(self, code: str, result: str | None = None) -> dict:
+        """Run `code` without output or history; return the value of `result` (an expression)."""
+        expressions = {"result": result} if result else {}
+        try:
+            reply = _wait(
+                self.kc.execute,
+                code,
+                silent=True,
+                store_history=False,
+                user_expressions=expressions,
+                reply=True,
+                timeout=STARTUP_TIMEOUT,
+            )
+        except TimeoutError as exc:
+            raise KernelUnusable(f"the kernel did not answer in {STARTUP_TIMEOUT} s") from exc
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise KernelUnusable(
+                f"{content.get('ename')}: {content.get('evalue')} (running {code[:80]}…)"
+            )
+        if result is None:
+            return {}
+        value = content["user_expressions"]["result"]
+        if value["status"] != "ok":
+            raise KernelUnusable(f"{value.get('ename')}: {value.get('evalue')}")
+        return value["data"]
+
+
+@run_sync
+async def _wait(method, *args, **kwargs):
+    """Call a method of the async kernel manager or client and wait for it, in this thread's
+    event loop (the one nbclient uses for the same kernel)."""
+    return await ensure_async(method(*args, **kwargs))
+
+
+def notebook_imports(sources: Iterable[Path]) -> set[str]:
+    """The modules the code cells of these notebooks import at top level: the warm-up."""
+    modules = set()
+    for source in sources:
+        for cell in nbformat.read(source, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue  # the job will report it in its own cell
+            for node in tree.body:
+                if isinstance(node, ast.Import):
+                    modules.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module)
+                    modules.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return modules

@@ -1,0 +1,233 @@
+"""Warm kernels: jobs share a kernel yet each runs as if its kernel were new.
+
+Each test runs hand-made notebooks through `WarmKernel`, the way `palmares run` does, and looks
+from the next job (or from this process) for what the previous job left behind.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import nbformat
+import pytest
+from conftest import palmares, project_copy
+
+from pipeline.formatting import format_fr
+from pipeline.run import notebook
+from pipeline.run.notebook import NotebookFailed
+from pipeline.run.pipeline_toml import NotebookJob
+from pipeline.run.warm_kernel import WarmKernel, notebook_imports
+
+WARM = ["pandas", "matplotlib.pyplot", "duckdb", "pipeline.formatting"]
+
+
+def write_notebook(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("step = 0", metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path
+
+
+def job(source, step: int = 0) -> NotebookJob:
+    return NotebookJob(
+        source.stem, source, "Titre", f"{source.stem}-{step}.html", "Études", {"step": step}
+    )
+
+
+def printed(executed) -> str:
+    """What the notebook printed (stdout)."""
+    return "".join(
+        output.get("text", "")
+        for cell in executed.cells
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stdout"
+    )
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    with WarmKernel(tmp_path, WARM) as warm:
+        yield warm
+
+
+LEAVE_EVERYTHING = """
+import os, sys, warnings
+import duckdb
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import pipeline.formatting
+left_variable = 1
+figure = plt.figure()
+mpl.rcParams["lines.linewidth"] = 9
+pd.set_option("display.max_rows", 3)
+pipeline.formatting.LEFT = "module attribute"
+pipeline.formatting.format_fr = None
+os.environ["PALMARES_LEFT"] = "1"
+sys.path.append("/left")
+warnings.simplefilter("error")
+os.makedirs("elsewhere", exist_ok=True)
+os.chdir("elsewhere")
+connection = duckdb.connect(DATABASE)
+print("left", step)
+"""
+
+LOOK_FOR_IT = """
+import os, sys, warnings
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import pipeline.formatting
+print(sorted(name for name in ("left_variable", "figure", "connection") if name in dir()))
+print(plt.get_fignums(), mpl.rcParams["lines.linewidth"], pd.get_option("display.max_rows"))
+print(hasattr(pipeline.formatting, "LEFT"), pipeline.formatting.format_fr(1234))
+print(os.environ.get("PALMARES_LEFT"), "/left" in sys.path, os.getcwd() == CWD)
+try:
+    warnings.warn("only a warning", UserWarning)
+    print("warning shown")
+except UserWarning:
+    print("warning raised")
+"""
+
+
+def test_a_job_sees_nothing_the_previous_job_left_in_the_kernel(kernel, tmp_path):
+    database = tmp_path / "w.duckdb"
+    duckdb.connect(str(database)).close()
+    leave = write_notebook(
+        tmp_path / "leave.ipynb", f"DATABASE = {str(database)!r}", LEAVE_EVERYTHING
+    )
+    look = write_notebook(tmp_path / "look.ipynb", f"CWD = {str(tmp_path)!r}", LOOK_FOR_IT)
+    for _ in range(2):  # the kernel learns what the jobs import beyond its warm-up
+        kernel.run(job(leave, 0), tmp_path / "out" / "learn.ipynb")
+        fresh = printed(kernel.run(job(look, 1), tmp_path / "out" / "fresh.ipynb"))
+    started = kernel.kernels_started
+    assert "left 2" in printed(kernel.run(job(leave, 2), tmp_path / "out" / "leave.ipynb"))
+    # the connection the job left open was closed: this process can now open the file to write
+    duckdb.connect(str(database)).close()
+    after = printed(kernel.run(job(look, 1), tmp_path / "out" / "after.ipynb"))
+    assert after == fresh
+    assert fresh.splitlines() == [
+        "[]",
+        "[] 1.5 60",
+        f"False {format_fr(1234)}",
+        "None False True",
+        "warning shown",
+    ]
+    assert kernel.kernels_started == started  # the same kernel ran both jobs
+
+
+def test_the_executed_notebook_is_a_papermill_output_with_fresh_execution_counts(kernel, tmp_path):
+    source = write_notebook(tmp_path / "n.ipynb", "x = step * 2", "print(x)")
+    for step in (3, 4):
+        executed = kernel.run(job(source, step), tmp_path / "out" / f"n{step}.ipynb")
+    on_disk = nbformat.read(tmp_path / "out" / "n4.ipynb", as_version=4)
+    assert on_disk.metadata.papermill.parameters == {"step": 4}
+    assert "injected-parameters" in on_disk.cells[1].metadata.tags
+    assert [cell.execution_count for cell in on_disk.cells] == [1, 2, 3, 4]
+    assert printed(executed) == "8\n"
+
+
+@pytest.mark.parametrize(
+    "fatal, error",
+    [
+        ("raise ValueError('données absentes')", "ValueError: données absentes"),
+        ("import os\nos._exit(3)", "the kernel died"),
+    ],
+)
+def test_a_job_that_fails_or_kills_its_kernel_fails_alone(kernel, tmp_path, fatal, error):
+    bad = write_notebook(
+        tmp_path / "bad.ipynb", "import pipeline.formatting\npipeline.formatting.LEFT = 1", fatal
+    )
+    good = write_notebook(
+        tmp_path / "good.ipynb",
+        "import pipeline.formatting\nprint(hasattr(pipeline.formatting, 'LEFT'))",
+    )
+    for _ in range(2):  # the kernel learns what the jobs import beyond its warm-up
+        assert printed(kernel.run(job(good), tmp_path / "out" / "good0.ipynb")) == "False\n"
+    started = kernel.kernels_started
+    with pytest.raises(NotebookFailed) as failure:
+        kernel.run(job(bad, 7), tmp_path / "out" / "bad.ipynb")
+    message = str(failure.value)
+    assert "bad.ipynb" in message and "step=7" in message and "cell [4]" in message
+    assert error in message
+    assert (tmp_path / "out" / "bad.failed.ipynb").exists()
+    assert printed(kernel.run(job(good, 1), tmp_path / "out" / "good1.ipynb")) == "False\n"
+    assert kernel.kernels_started == started + 1  # the failure's kernel was replaced
+
+
+def test_a_job_importing_a_new_module_hands_over_to_a_kernel_that_imports_it(kernel, tmp_path):
+    importing = write_notebook(
+        tmp_path / "imports.ipynb", "import json.tool\njson.tool.LEFT = 1\nprint(step)"
+    )
+    look = write_notebook(
+        tmp_path / "look.ipynb", "import json.tool\nprint(hasattr(json.tool, 'LEFT'))"
+    )
+    neutral = write_notebook(tmp_path / "neutral.ipynb", "print(step)")
+    for _ in range(2):  # the kernel learns what any job imports beyond its warm-up
+        kernel.run(job(neutral), tmp_path / "out" / "learn.ipynb")
+    started = kernel.kernels_started
+    assert "json.tool" not in kernel.modules
+    kernel.run(job(importing), tmp_path / "out" / "a.ipynb")
+    assert "json.tool" in kernel.modules
+    assert printed(kernel.run(job(look), tmp_path / "out" / "b.ipynb")) == "False\n"
+    kernel.run(job(importing, 1), tmp_path / "out" / "c.ipynb")
+    assert printed(kernel.run(job(look), tmp_path / "out" / "d.ipynb")) == "False\n"
+    assert kernel.kernels_started == started + 1  # the next kernel knew json.tool from its warm-up
+
+
+@pytest.mark.parametrize("limits", [{"max_jobs": 2}, {"max_memory": 1}])
+def test_kernels_are_recycled_after_some_jobs_or_once_they_grow(tmp_path, limits):
+    source = write_notebook(tmp_path / "n.ipynb", "print(step)")
+    with WarmKernel(tmp_path, WARM, **limits) as warm:
+        for step in range(2):  # the kernel learns what the jobs import beyond its warm-up
+            warm.run(job(source, step), tmp_path / "out" / f"{step}.ipynb")
+        started = warm.kernels_started
+        for step in range(4):
+            warm.run(job(source, step), tmp_path / "out" / f"{step}.ipynb")
+        assert warm.kernels_started - started == (2 if "max_jobs" in limits else 4)
+
+
+def test_the_warm_up_is_what_the_notebooks_import(tmp_path):
+    source = write_notebook(
+        tmp_path / "n.ipynb",
+        "import duckdb\nfrom pipeline.analysis import collectivity\nfrom . import nothing",
+        "def f():\n    import scipy  # only when called",
+        "not python (",
+    )
+    assert notebook_imports([source]) == {
+        "duckdb",
+        "pipeline.analysis",
+        "pipeline.analysis.collectivity",
+    }
+
+
+@pytest.fixture(scope="module")
+def warm_run(tmp_path_factory):
+    paths = project_copy(tmp_path_factory.mktemp("warm"), [2021, 2024], ["38185", "59350"])
+    result = palmares(paths, "run")
+    assert result.returncode == 0, result.stderr
+    return paths
+
+
+def test_the_pages_of_a_warm_run_equal_those_of_one_kernel_per_job(warm_run, tmp_path):
+    from pipeline.run import jobs, pipeline_toml
+
+    config = pipeline_toml.read_config(warm_run.root / pipeline_toml.CONFIG_NAME)
+    plan = jobs.plan(warm_run, config)
+    assert len(plan.jobs) == 8 and not plan.to_run
+    for each in plan.jobs:
+        warm = nbformat.read(warm_run.reports / each.executed, as_version=4)
+        cold = notebook.execute(each, tmp_path / each.executed, cwd=warm_run.notebooks)
+        assert same_page(notebook.render_body(warm)) == same_page(notebook.render_body(cold))
+
+
+def same_page(body: str) -> str:
+    """A page body without the id papermill gives its injected-parameters cell at each run."""
+    return re.sub(r'id="cell-id=[^"]*"', "", body)
