@@ -36,6 +36,7 @@ SLOW_FILES = {
     "test_geometry.py",
     "test_ingest.py",
     "test_hostile_site.py",
+    "test_warm_kernels.py",
 }
 #: Fixtures that build the whole warehouse from data/raw.
 SLOW_FIXTURES = {"real_warehouse"}

@@ -17,6 +17,8 @@ The tables share one `EditionContext` (`edition_context.py`); the population tab
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 import pandas as pd
 
@@ -72,7 +74,7 @@ LEFT JOIN commune c ON l.entity = 'commune' AND c.commune_code = l.code
                     AND c.commune_kind = 'commune'
 LEFT JOIN epci e ON l.entity = 'epci' AND e.epci_siren = l.code
 LEFT JOIN epci_place p ON l.entity = 'epci' AND p.epci_siren = l.code
-WHERE l.edition = ?
+WHERE list_contains(?::INTEGER[], l.edition)
 """
 
 
@@ -97,10 +99,20 @@ def _missing(years: list[int]) -> str:
     return ", ".join(map(str, gaps)) or "none"
 
 
-def placed_laureates(con: duckdb.DuckDBPyConnection, edition: int) -> pd.DataFrame:
+def placed_laureates(con: duckdb.DuckDBPyConnection, editions: int | Sequence[int]) -> pd.DataFrame:
     """One row per collectivity labelled in the edition (the highest level when two rows
-    disagree), with its département, région, zone and population."""
-    rows = con.execute(PLACED_LAUREATES_SQL, [edition]).df()
+    disagree), with its département, région, zone and population. Given several editions,
+    their rows one edition after the other, read in one query (the maps of a period)."""
+    years = [editions] if isinstance(editions, int) else sorted(set(editions))
+    rows = con.execute(PLACED_LAUREATES_SQL, [years]).df()
+    if len(years) == 1:
+        return _highest_level_per_code(rows)
+    parts = [_highest_level_per_code(rows[rows["edition"] == year]) for year in years]
+    parts = [part for part in parts if not part.empty]  # an empty frame loses dtypes
+    return pd.concat(parts, ignore_index=True) if parts else rows
+
+
+def _highest_level_per_code(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.sort_values("arobases", ascending=False, na_position="last")
     return rows.drop_duplicates("code").reset_index(drop=True)
 

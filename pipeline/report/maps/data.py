@@ -209,9 +209,7 @@ def laureate_table(con, editions: Sequence[int]) -> pd.DataFrame:
     `edition_stats.placed_laureates`, which also keeps one row per collectivity and edition:
     the highest level). epci_siren: a commune's EPCI.
     """
-    placed = [placed_laureates(con, edition) for edition in sorted(set(editions))]
-    placed = [frame for frame in placed if not frame.empty]  # an empty frame loses dtypes
-    rows = pd.concat(placed, ignore_index=True) if placed else placed_laureates(con, -1)
+    rows = placed_laureates(con, editions if len(editions) else -1)
     rows["arobases"] = pd.to_numeric(rows["arobases"]).astype("Int64")
     rows = rows.sort_values(["code", "edition"], kind="stable")
     last = rows.drop_duplicates("code", keep="last").set_index("code")  # keeps an NA level
