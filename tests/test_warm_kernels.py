@@ -17,7 +17,7 @@ from pipeline.formatting import format_fr
 from pipeline.run import notebook
 from pipeline.run.notebook import NotebookFailed
 from pipeline.run.pipeline_toml import NotebookJob
-from pipeline.run.warm_kernel import WarmKernel, notebook_imports
+from pipeline.run.warm_kernel import WarmKernel, load_learned, notebook_imports, save_learned
 
 WARM = ["pandas", "matplotlib.pyplot", "duckdb", "pipeline.formatting"]
 
@@ -53,7 +53,7 @@ def printed(executed) -> str:
 
 @pytest.fixture
 def kernel(tmp_path):
-    with WarmKernel(tmp_path, WARM) as warm:
+    with WarmKernel(tmp_path, set(WARM)) as warm:
         yield warm
 
 
@@ -185,7 +185,7 @@ def test_a_job_importing_a_new_module_hands_over_to_a_kernel_that_imports_it(ker
 @pytest.mark.parametrize("limits", [{"max_jobs": 2}, {"max_memory": 1}])
 def test_kernels_are_recycled_after_some_jobs_or_once_they_grow(tmp_path, limits):
     source = write_notebook(tmp_path / "n.ipynb", "print(step)")
-    with WarmKernel(tmp_path, WARM, **limits) as warm:
+    with WarmKernel(tmp_path, set(WARM), **limits) as warm:
         for step in range(2):  # the kernel learns what the jobs import beyond its warm-up
             warm.run(job(source, step), tmp_path / "out" / f"{step}.ipynb")
         started = warm.kernels_started
@@ -194,18 +194,17 @@ def test_kernels_are_recycled_after_some_jobs_or_once_they_grow(tmp_path, limits
         assert warm.kernels_started - started == (2 if "max_jobs" in limits else 4)
 
 
-def test_the_warm_up_is_what_the_notebooks_import(tmp_path):
+def test_the_warm_up_is_what_the_notebooks_and_the_pipeline_modules_they_use_import(tmp_path):
     source = write_notebook(
         tmp_path / "n.ipynb",
-        "import duckdb\nfrom pipeline.analysis import collectivity\nfrom . import nothing",
-        "def f():\n    import scipy  # only when called",
+        "import duckdb\nfrom pipeline.report import stats_pack\nfrom . import nothing",
+        "def f():\n    import zipapp  # only when called",
         "not python (",
     )
-    assert notebook_imports([source]) == {
-        "duckdb",
-        "pipeline.analysis",
-        "pipeline.analysis.collectivity",
-    }
+    modules = notebook_imports([source])
+    assert {"duckdb", "pipeline.report", "pipeline.report.stats_pack"} <= modules
+    assert "openpyxl" in modules  # imported inside a function of stats_pack: warmed all the same
+    assert "zipapp" not in modules  # a notebook's own lazy import is not followed
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +230,12 @@ def test_the_pages_of_a_warm_run_equal_those_of_one_kernel_per_job(warm_run, tmp
 def same_page(body: str) -> str:
     """A page body without the id papermill gives its injected-parameters cell at each run."""
     return re.sub(r'id="cell-id=[^"]*"', "", body)
+
+
+def test_what_jobs_imported_is_kept_for_the_next_run(tmp_path):
+    learned = tmp_path / "reports" / ".warm-modules.json"
+    save_learned(learned, {"json.tool", "pipeline.formatting"})
+    assert load_learned(learned) == {"json.tool", "pipeline.formatting"}
+    learned.write_text('{"not": "a list"}', "utf-8")
+    assert load_learned(learned) == set()
+    assert load_learned(tmp_path / "absent.json") == set()

@@ -68,13 +68,19 @@ def run(
     return outcome
 
 
+#: The warm-up of the last run, under reports/: what its jobs imported, lazily included.
+LEARNED_MODULES = ".warm-modules.json"
+
+
 class PageProducer:
     """Execute a job's notebook in its thread's warm kernel, then write its page (and PDF)."""
 
     def __init__(self, paths: Paths, todo: list[pipeline_toml.NotebookJob]):
         self.paths = paths
         self.provenance = site.read_provenance(paths)
+        self.learned = paths.reports / LEARNED_MODULES
         self.warm_up = warm_kernel.notebook_imports({job.source for job in todo})
+        self.warm_up |= warm_kernel.load_learned(self.learned)
         self.local = threading.local()
         site.install_stylesheet(paths.reports)
 
@@ -84,6 +90,7 @@ class PageProducer:
         with warm_kernel.WarmKernel(self.paths.notebooks, self.warm_up) as kernel:
             self.local.kernel = kernel
             yield
+        warm_kernel.save_learned(self.learned, self.warm_up)
 
     def __call__(self, job: pipeline_toml.NotebookJob) -> None:
         from pipeline.report import pdf

@@ -16,6 +16,7 @@ Each kernel belongs to the thread that created it (its sockets live in that thre
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +25,7 @@ import nbformat
 import psutil
 from jupyter_core.utils import ensure_async, run_sync
 
+from pipeline import io
 from pipeline.run import notebook
 from pipeline.run.pipeline_toml import NotebookJob
 
@@ -42,12 +44,14 @@ class WarmKernel:
     def __init__(
         self,
         cwd: Path,
-        modules: Iterable[str],
+        modules: set[str],
         max_jobs: int = MAX_JOBS,
         max_memory: int = MAX_MEMORY,
     ):
         self.cwd = cwd
-        self.modules = set(modules)  # grows with what jobs import beyond the warm-up
+        #: What the warm-up imports; it grows with what jobs import beyond it. The set is the
+        #: caller's: kernels given the same set learn from one another.
+        self.modules = modules
         self.max_jobs, self.max_memory = max_jobs, max_memory
         self.km = self.kc = None
         self.jobs_run = 0
@@ -162,8 +166,25 @@ async def _wait(method, *args, **kwargs):
     return await ensure_async(method(*args, **kwargs))
 
 
+def load_learned(path: Path) -> set[str]:
+    """The modules earlier runs' jobs imported beyond the warm-up (none if unreadable)."""
+    try:
+        names = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {name for name in names if isinstance(name, str)} if isinstance(names, list) else set()
+
+
+def save_learned(path: Path, modules: set[str]) -> None:
+    """Keep the warm-up for the next run, so its kernels need not learn it again."""
+    io.write_text(path, json.dumps(sorted(modules), indent=0))
+
+
 def notebook_imports(sources: Iterable[Path]) -> set[str]:
-    """The modules the code cells of these notebooks import at top level: the warm-up."""
+    """What the warm-up imports: the modules the notebooks' code cells import at top level, and
+    every module the pipeline modules among them import, in a function or not (the pipeline
+    defers heavy imports such as mapclassify or openpyxl to the function that needs them: a
+    kernel that met them only in a job would have to be replaced)."""
     modules = set()
     for source in sources:
         for cell in nbformat.read(source, as_version=4).cells:
@@ -173,10 +194,40 @@ def notebook_imports(sources: Iterable[Path]) -> set[str]:
                 tree = ast.parse(cell.source)
             except SyntaxError:
                 continue  # the job will report it in its own cell
-            for node in tree.body:
-                if isinstance(node, ast.Import):
-                    modules.update(alias.name for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    modules.add(node.module)
-                    modules.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return modules
+            modules |= _imported(tree.body)
+    return modules | _imported_by_pipeline(modules)
+
+
+def _imported(nodes: Iterable[ast.AST]) -> set[str]:
+    """Modules named by these import statements (`from a import b` names `a` and `a.b`)."""
+    names = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _imported_by_pipeline(modules: set[str]) -> set[str]:
+    """Every import statement of the `pipeline` modules in `modules`, followed through the
+    pipeline modules they import in turn (read from source, nothing imported here)."""
+    found: set[str] = set()
+    todo = [name for name in modules if name.split(".")[0] == "pipeline"]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue  # `pipeline.x.Name`: a name in a module, not a module
+        if spec is None or not (spec.origin or "").endswith(".py"):
+            continue
+        imported = _imported(ast.walk(ast.parse(Path(spec.origin).read_text("utf-8"))))
+        found |= imported
+        todo += [module for module in imported if module.split(".")[0] == "pipeline"]
+    return found
