@@ -239,3 +239,25 @@ def test_what_jobs_imported_is_kept_for_the_next_run(tmp_path):
     learned.write_text('{"not": "a list"}', "utf-8")
     assert load_learned(learned) == set()
     assert load_learned(tmp_path / "absent.json") == set()
+
+
+def test_a_job_that_breaks_the_reset_keeps_its_page_and_hands_over_a_fresh_kernel(kernel, tmp_path):
+    breaker = write_notebook(
+        tmp_path / "breaker.ipynb",
+        "import sys\nsys.modules['pipeline.run.isolation'] = None\nprint('fait')",
+    )
+    good = write_notebook(tmp_path / "good.ipynb", "print(step)")
+    for step in range(2):  # the kernel learns what the jobs import beyond its warm-up
+        kernel.run(job(good, step), tmp_path / "out" / "learn.ipynb")
+    started = kernel.kernels_started
+    assert printed(kernel.run(job(breaker), tmp_path / "out" / "breaker.ipynb")) == "fait\n"
+    assert printed(kernel.run(job(good, 5), tmp_path / "out" / "good.ipynb")) == "5\n"
+    assert kernel.kernels_started == started + 1
+
+
+def test_a_failure_outside_the_notebook_is_named_with_its_page(tmp_path):
+    from pipeline.run.main_job import RunFailed
+
+    source = write_notebook(tmp_path / "n.ipynb", "print(step)")
+    failure = RunFailed([(job(source, 3), OSError("disque plein"))])
+    assert "n-3.html: disque plein" in str(failure)

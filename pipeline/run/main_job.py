@@ -22,7 +22,10 @@ class RunFailed(Exception):
     """Some notebooks failed; the others ran and the site lists what exists."""
 
     def __init__(self, failures: list):
-        lines = [f"{len(failures)} notebook(s) failed:"] + [f"  {exc}" for _, exc in failures]
+        lines = [f"{len(failures)} notebook(s) failed:"] + [
+            f"  {exc}" if isinstance(exc, notebook.NotebookFailed) else f"  {job.page}: {exc}"
+            for job, exc in failures
+        ]
         super().__init__("\n".join(lines))
 
 

@@ -67,7 +67,11 @@ class WarmKernel:
             self.stop()
             raise
         self.jobs_run += 1
-        imported = self._reset()
+        try:
+            imported = self._reset()
+        except KernelUnusable:  # the job is done; the next one gets a fresh kernel
+            self.stop()
+            return executed
         if imported:
             self.modules.update(imported)
             self.stop()
