@@ -113,9 +113,10 @@ def execute(job: NotebookJob, executed_path: Path, cwd: Path, kernel=None) -> nb
     `kernel`: a started `WarmKernel` to run in (its working directory is `cwd` already);
     without one, the notebook gets a kernel of its own, started in `cwd`.
 
-    papermill saves the copy after every cell, so it writes to a temporary name renamed when
-    the run succeeds: a killed run never leaves half an executed notebook in place of the last
-    good one. A failed run is kept beside it as `<name>.failed.ipynb`, to read the error in.
+    papermill writes the copy (after every cell in a kernel of its own, at the end in a warm
+    one) to a temporary name renamed when the run succeeds: a killed run never leaves half an
+    executed notebook in place of the last good one. A failed run is kept beside it as
+    `<name>.failed.ipynb`, to read the error in.
     """
     failed = executed_path.with_suffix(".failed.ipynb")
     engine = (
