@@ -37,7 +37,8 @@ from pipeline.build.steps import BUILD_STEPS, Progress, build
 from pipeline.build.warehouse import build_lock, connect_read_only
 from pipeline.paths import DEFAULT_ROOT, Paths
 from pipeline.run import freshness, jobs, pipeline_toml
-from pipeline.run.main_job import PageProducer, run
+from pipeline.run.main_job import run
+from pipeline.run.pages import PageProducer
 
 
 def benchmark_config(paths: Paths, editions: int, collectivities: int) -> None:
