@@ -388,6 +388,9 @@ def test_ten_rules_complete(complete_db):
             "six_labelled": "yes",
         },
     }
+    # at 2009, C (first labelled in 2011) is not yet part of the question; D, absent in 2009
+    # but labelled before, is
+    assert sorted(c.ten_eligibility(basis, [2009])["code"]) == ["T0001", "T0002", "T0004", "T0005"]
     # before 2017: B had five 5 @ only, so the strict reading says B was not eligible
     before = c.ten_eligibility(basis, [2017], through_current=False).set_index("code")
     assert before.loc["T0002", ["labels_5_min", "labels_5_max", "six_5"]].tolist() == [5, 5, "no"]

@@ -22,10 +22,9 @@ pages takes a fraction of a second. pipeline.toml declares what a notebook's pag
   the edition maps): the edition's laureates, rows set aside and aggregates, the same of the
   previous edition (every table compares with it), a digest of all earlier editions
   (transitions tell an entry from a return with the whole history, and TEN eligibility counts
-  labels up to the edition), the collectivities held in any edition (TEN eligibility is
-  counted over every one of them), the reference tables (places, populations, names), the map
-  outlines (the geometry cache key), the COG vintage and whether the palmarès is synthetic
-  (the sources' warning). Later editions change none of it but for new collectivities.
+  labels up to the edition, over the collectivities known by then), the reference tables
+  (places, populations, names), the map outlines (the geometry cache key), the COG vintage and
+  whether the palmarès is synthetic (the sources' warning). Later editions change none of it.
 
 These lists follow what the notebooks show today: a notebook or analysis that starts showing
 something else must say so here, or its pages go stale on a data change (a change of the
@@ -174,12 +173,7 @@ def _edition_inputs(
     ).fetchall()
     by_year = {int(year): digests for year, *digests in rows}
     label_years = provenance.editions(con)
-    [(held_codes,)] = con.execute(
-        "SELECT count(*) || ':' || coalesce(sum(hash(code)), 0) "
-        "FROM (SELECT DISTINCT code FROM laureates)"
-    ).fetchall()
     shared = {
-        "collectivities held in any edition": held_codes,
         **{f"reference table {name}": tables.get(name, "missing") for name in EDITION_REFERENCE},
         "map outlines (geometry cache)": geometry,
         "COG vintage": provenance.cog_vintage(con),

@@ -23,7 +23,10 @@ def ten_eligibility(
     readings of the TEN rule, each 'yes' / 'no' / 'unknown' from bounds on the counts:
     `six_5` (six 5 @ labels, the association's wording) and `six_labelled` (labelled in at
     least six editions, the press's "labellisées depuis au moins 6 ans"), counting editions up
-    to and including the edition (`through_current=False`: before it). `ten` is True when we
+    to and including the edition (`through_current=False`: before it). A collectivity counts
+    from the first edition it is known labelled in (held, or certain by the claims): one first
+    seen in a later edition is no part of an earlier edition's question, and an edition's
+    answer never changes when later editions come in. `ten` is True when we
     hold the collectivity on that edition's TEN list, False when the list is complete and does
     not name it, NULL otherwise."""
     targets = sorted(set(basis.ten_published) if editions is None else set(editions))
@@ -47,7 +50,8 @@ def ten_eligibility(
         f"""
         , counted AS (
             SELECT code, edition, ten,
-                {", ".join(f"({expr}) AS {name}" for name, expr in cum.items())}
+                {", ".join(f"({expr}) AS {name}" for name, expr in cum.items())},
+                bool_or(held OR lab_c) OVER w AS known
             FROM flags
             WINDOW w AS (PARTITION BY code ORDER BY idx
                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
@@ -55,6 +59,7 @@ def ten_eligibility(
             SELECT c.*, n.name, n.entity FROM counted c
             JOIN (SELECT unnest(?::INTEGER[]) AS target) t ON t.target = c.edition
             LEFT JOIN names n USING (code)
+            WHERE c.known
         ), listed AS (
             SELECT p.edition, p.code,
                 string_agg(f.edition || CASE WHEN f.claim_used THEN '*' ELSE '' END,
