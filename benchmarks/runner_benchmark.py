@@ -33,8 +33,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pipeline.build.lock import build_lock
 from pipeline.build.steps import BUILD_STEPS, Progress, build
-from pipeline.build.warehouse import build_lock, connect_read_only
+from pipeline.build.warehouse import connect_read_only
 from pipeline.paths import DEFAULT_ROOT, Paths
 from pipeline.run import freshness, jobs, pipeline_toml
 from pipeline.run.main_job import run

@@ -10,14 +10,26 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.build import steps, warehouse
-from pipeline.errors import InputError, WarehouseBusyError
+from pipeline.build import steps
+from pipeline.errors import InputError, ParameterError, WarehouseBuildError, WarehouseBusyError
 from pipeline.paths import COG_YEAR, Paths
-from pipeline.run import main_job
-from pipeline.run.pipeline_toml import ParameterError
 
 
 def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
+    from pipeline.build.lock import build_lock
+    from pipeline.run import unchanged
+
+    with build_lock(paths):  # a process holding it is changing what the stamp vouches for
+        nothing_to_do = not (args.force or args.explain) and unchanged.is_unchanged(paths)
+    if nothing_to_do:
+        print(
+            "Nothing changed since the last run (data/raw, code, notebooks, pipeline.toml): "
+            "every page is up to date."
+        )
+        print(f"Done: open {paths.reports / 'index.html'}")
+        return 0
+    from pipeline.run import main_job
+
     try:
         main_job.run(paths, force=args.force, explain=args.explain, workers=args.workers)
     except main_job.RunFailed as exc:
@@ -29,13 +41,16 @@ def _cmd_run(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_build(args: argparse.Namespace, paths: Paths) -> int:
-    with warehouse.build_lock(paths):
+    from pipeline.build.lock import build_lock
+
+    with build_lock(paths):
         steps.build(paths, steps.Progress(total=steps.BUILD_STEPS, report=print))
     return 0
 
 
 def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
     from pipeline.build import ingest
+    from pipeline.build.lock import build_lock
     from pipeline.build.sources import insee, insee_download, reference
 
     files = [Path(name) for name in args.files]
@@ -55,7 +70,7 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
     def rebuild():
         return steps.build_tables(paths, progress)
 
-    with warehouse.build_lock(paths):
+    with build_lock(paths):
         if figures:
             try:
                 metadata = insee.ingest_metadata(
@@ -97,6 +112,7 @@ def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
     import pandas as pd
 
     from pipeline.analysis import checks, illectronism
+    from pipeline.build import warehouse
 
     sections = {
         "Rows per source file (read = resolved + quarantined)": checks.file_accounting,
@@ -130,6 +146,7 @@ def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
+    from pipeline.build import warehouse
     from pipeline.report import exports
 
     if args.list or not args.table:
@@ -161,6 +178,7 @@ def _cmd_export(args: argparse.Namespace, paths: Paths) -> int:
 def _cmd_map(args: argparse.Namespace, paths: Paths) -> int:
     import matplotlib.pyplot as plt  # geopandas and matplotlib load only for this command
 
+    from pipeline.build import warehouse
     from pipeline.report import maps
 
     editions = args.edition or None
@@ -205,6 +223,7 @@ def _cmd_map(args: argparse.Namespace, paths: Paths) -> int:
 
 def _cmd_stats(args: argparse.Namespace, paths: Paths) -> int:
     from pipeline.analysis.edition_stats import UnknownEdition
+    from pipeline.build import warehouse
     from pipeline.report import stats_pack
 
     formats = [name.strip() for name in args.format.split(",") if name.strip()]
@@ -366,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, WarehouseBusyError, ParameterError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except warehouse.WarehouseBuildError as exc:
+    except WarehouseBuildError as exc:
         print(f"error: the warehouse was not replaced: {exc}", file=sys.stderr)
         return 1
 

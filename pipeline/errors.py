@@ -23,3 +23,11 @@ class InputError(Exception):
 
 class WarehouseBusyError(Exception):
     """Another process holds the warehouse build lock."""
+
+
+class WarehouseBuildError(Exception):
+    """A table could not be loaded (constraint violated, wrong columns); nothing was replaced."""
+
+
+class ParameterError(ValueError):
+    """A parameter set does not fit the notebook's `parameters` cell."""

@@ -9,6 +9,9 @@ from pathlib import Path
 #: Code officiel géographique vintage of the reference geography shipped in data/raw/reference.
 COG_YEAR = 2026
 
+#: The geometry cache's index, under data/processed/geometry: its key and the files of its layers.
+GEOMETRY_INDEX = "current.json"
+
 #: Default project root: the checkout this package is installed from (editable install).
 #: `PALMARES_ROOT` points the CLI at another checkout or a test folder.
 DEFAULT_ROOT = Path(__file__).resolve().parents[1]

@@ -39,7 +39,7 @@ SLOW_FILES = {
     "test_warm_kernels.py",
 }
 #: Fixtures that build the whole warehouse from data/raw.
-SLOW_FIXTURES = {"real_warehouse"}
+SLOW_FIXTURES = {"real_warehouse", "built_geometry"}
 #: Single tests of other files that do the same: "file::test".
 SLOW_TESTS = {
     "test_insee.py::test_cli_routes_a_figure_download_and_names_a_missing_option",  # rebuilds
@@ -123,14 +123,21 @@ def palmares(paths: Paths, *args: str) -> subprocess.CompletedProcess:
 
 
 def project_copy(
-    root: Path, editions: list[int], collectivities: list[str], without: tuple[str, ...] = ()
+    root: Path,
+    editions: list[int],
+    collectivities: list[str],
+    without: tuple[str, ...] = (),
+    geometry: Path | None = None,
 ) -> Paths:
     """A throw-away copy of the project (data/raw, notebooks) whose pipeline.toml is the
     project's, cut with `only` to a few editions and collectivities and `without` some notebooks,
-    so that end-to-end tests stay quick."""
+    so that end-to-end tests stay quick; with `geometry` (the `built_geometry` fixture), its
+    geometry cache is a copy of that one instead of being built again."""
     paths = Paths(root)
     shutil.copytree(DEFAULT_ROOT / "data" / "raw", paths.raw)
     shutil.copytree(DEFAULT_ROOT / "notebooks", paths.notebooks)
+    if geometry is not None:
+        shutil.copytree(geometry, paths.geometry_cache)
     entries = (DEFAULT_ROOT / CONFIG_NAME).read_text("utf-8").split("[[notebook]]")
     kept = [
         entry for entry in entries[1:] if not any(f'name = "{name}"\n' in entry for name in without)
@@ -156,6 +163,19 @@ def real_warehouse(tmp_path_factory) -> Paths:
     (paths.root / "data" / "raw").symlink_to(DEFAULT_ROOT / "data" / "raw")
     build_tables(paths, Progress(TABLE_STEPS, report=lambda line: None))
     return paths
+
+
+@pytest.fixture(scope="session")
+def built_geometry(tmp_path_factory, reference) -> Path:
+    """The geometry cache of the committed data/raw, built once per test session (about 18 s):
+    the end-to-end tests' project copies start from a copy of it."""
+    from pipeline.build.sources import geometry
+
+    paths = Paths(tmp_path_factory.mktemp("geometry"))
+    (paths.root / "data").mkdir()
+    (paths.root / "data" / "raw").symlink_to(DEFAULT_ROOT / "data" / "raw")
+    geometry.load_geometry(paths, reference)
+    return paths.geometry_cache
 
 
 @pytest.fixture(scope="session")

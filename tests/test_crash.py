@@ -17,18 +17,19 @@ import pandas as pd
 import pytest
 from conftest import palmares, project_copy
 
-from pipeline.build.warehouse import build_lock
+from pipeline.build.lock import build_lock
 from pipeline.paths import Paths
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Paths:
+def project(tmp_path_factory, built_geometry) -> Paths:
     """The real data, three notebooks (overview, one edition, one collectivity), built once."""
     paths = project_copy(
         tmp_path_factory.mktemp("crash"),
         [2024],
         ["38185"],
         without=("continuity", "geography", "illectronism"),
+        geometry=built_geometry,
     )
     first = palmares(paths, "run")
     assert first.returncode == 0, first.stderr

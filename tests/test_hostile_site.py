@@ -135,10 +135,14 @@ def _rewrite(folder: Path, name: str, column: str, value: str, **where: str) -> 
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory) -> Paths:
+def hostile_site(tmp_path_factory, built_geometry) -> Paths:
     # geography shows only names of the reference, through the same table renderer
     paths = project_copy(
-        tmp_path_factory.mktemp("hostile"), [2019], ["59350"], without=("geography",)
+        tmp_path_factory.mktemp("hostile"),
+        [2019],
+        ["59350"],
+        without=("geography",),
+        geometry=built_geometry,
     )
     _append_claim(paths)
     _rewrite(

@@ -458,12 +458,13 @@ def executed(result) -> list[str]:
 
 
 @pytest.mark.slow
-def test_an_incremental_run_gives_the_pages_of_a_forced_run(tmp_path):
+def test_an_incremental_run_gives_the_pages_of_a_forced_run(tmp_path, built_geometry):
     paths = project_copy(
         tmp_path,
         [2023, 2024, 2025],
         [GRENOBLE, LILLE, BREST],
         without=("continuity", "geography", "illectronism"),
+        geometry=built_geometry,
     )
     write_laureates(paths, RAW_ROWS)
     first = palmares(paths, "run", "--explain")

@@ -109,6 +109,27 @@ def test_a_second_run_with_no_change_executes_nothing(project, first_run):
     assert "0 executed" in third.stdout, third.stdout
 
 
+def test_a_run_after_a_run_without_change_stops_at_once_unless_something_moved(project, first_run):
+    """The stamp of the last run (`pipeline.run.unchanged`): nothing read has changed, so
+    nothing is opened nor written; a changed input or a missing page takes the usual way."""
+    palmares(project, "run", "--explain")
+    state = project.reports / ".run-state.json"
+    before = state.stat().st_mtime_ns
+    quick = palmares(project, "run")
+    assert quick.returncode == 0, quick.stderr
+    assert "Nothing changed since the last run" in quick.stdout
+    assert state.stat().st_mtime_ns == before
+    page = project.reports / "editions" / f"{EDITIONS[0]}.html"
+    page.unlink()
+    rerun = palmares(project, "run")
+    assert "[2/3] notebooks: 1 executed" in rerun.stdout, rerun.stdout
+    assert page.exists()
+    pipeline_toml = project.root / "pipeline.toml"
+    pipeline_toml.write_text(pipeline_toml.read_text("utf-8") + "\n", "utf-8")
+    assert "[2/3] notebooks: 0 executed" in palmares(project, "run").stdout
+    assert "Nothing changed" in palmares(project, "run").stdout
+
+
 def test_touching_a_notebook_reruns_only_its_parameter_sets(project, first_run):
     (project.notebooks / "edition.ipynb").touch()
     rerun = palmares(project, "run", "--explain")

@@ -10,16 +10,15 @@ import pandas as pd
 import pytest
 from conftest import TINY_BUILD_INFO, TINY_SOURCES, tiny_tables
 
+from pipeline.build.lock import build_lock
 from pipeline.build.warehouse import (
     TABLES,
-    WarehouseBuildError,
-    build_lock,
     build_warehouse,
     connect_read_only,
     export_table,
     list_tables,
 )
-from pipeline.errors import WarehouseBusyError
+from pipeline.errors import WarehouseBuildError, WarehouseBusyError
 
 
 def build(paths, tables=None):

@@ -7,6 +7,7 @@ from the next job (or from this process) for what the previous job left behind.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import nbformat
@@ -17,7 +18,14 @@ from pipeline.formatting import format_fr
 from pipeline.run import notebook
 from pipeline.run.notebook import NotebookFailed
 from pipeline.run.pipeline_toml import NotebookJob
-from pipeline.run.warm_kernel import WarmKernel, load_learned, notebook_imports, save_learned
+from pipeline.run.warm_kernel import (
+    PdfFailed,
+    WarmKernel,
+    load_learned,
+    notebook_imports,
+    pdf_imports,
+    save_learned,
+)
 
 WARM = ["pandas", "matplotlib.pyplot", "duckdb", "pipeline.formatting"]
 
@@ -208,8 +216,10 @@ def test_the_warm_up_is_what_the_notebooks_and_the_pipeline_modules_they_use_imp
 
 
 @pytest.fixture(scope="module")
-def warm_run(tmp_path_factory):
-    paths = project_copy(tmp_path_factory.mktemp("warm"), [2021, 2024], ["38185", "59350"])
+def warm_run(tmp_path_factory, built_geometry):
+    paths = project_copy(
+        tmp_path_factory.mktemp("warm"), [2021, 2024], ["38185", "59350"], geometry=built_geometry
+    )
     result = palmares(paths, "run")
     assert result.returncode == 0, result.stderr
     return paths
@@ -221,10 +231,14 @@ def test_the_pages_of_a_warm_run_equal_those_of_one_kernel_per_job(warm_run, tmp
     config = pipeline_toml.read_config(warm_run.root / pipeline_toml.CONFIG_NAME)
     plan = jobs.plan(warm_run, config)
     assert len(plan.jobs) == 8 and not plan.to_run
-    for each in plan.jobs:
-        warm = nbformat.read(warm_run.reports / each.executed, as_version=4)
-        cold = notebook.execute(each, tmp_path / each.executed, cwd=warm_run.notebooks)
-        assert same_page(notebook.render_body(warm)) == same_page(notebook.render_body(cold))
+
+    def cold(job):  # a kernel of its own, two at a time as the run's workers
+        return notebook.execute(job, tmp_path / job.executed, cwd=warm_run.notebooks)
+
+    with ThreadPoolExecutor(2) as pool:
+        for each, alone in zip(plan.jobs, pool.map(cold, plan.jobs), strict=True):
+            warm = nbformat.read(warm_run.reports / each.executed, as_version=4)
+            assert same_page(notebook.render_body(warm)) == same_page(notebook.render_body(alone))
 
 
 def same_page(body: str) -> str:
@@ -261,3 +275,17 @@ def test_a_failure_outside_the_notebook_is_named_with_its_page(tmp_path):
     source = write_notebook(tmp_path / "n.ipynb", "print(step)")
     failure = RunFailed([(job(source, 3), OSError("disque plein"))])
     assert "n-3.html: disque plein" in str(failure)
+
+
+def test_a_page_is_printed_to_pdf_in_the_kernel_and_a_failed_print_fails_alone(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<h1>Édition 2021</h1><p>&lt;b&gt;texte&lt;/b&gt;</p>", "utf-8")
+    good = write_notebook(tmp_path / "good.ipynb", "import pipeline.formatting\nprint(step)")
+    with WarmKernel(tmp_path, set(WARM) | pdf_imports()) as warm:
+        warm.run(job(good), tmp_path / "out" / "learn.ipynb")
+        warm.print_pdf(page, tmp_path / "page.pdf")
+        assert (tmp_path / "page.pdf").read_bytes().startswith(b"%PDF")
+        with pytest.raises(PdfFailed, match="absent.pdf not printed"):
+            warm.print_pdf(tmp_path / "absent.html", tmp_path / "absent.pdf")
+        assert not (tmp_path / "absent.pdf").exists()
+        assert printed(warm.run(job(good, 4), tmp_path / "out" / "good.ipynb")) == "4\n"

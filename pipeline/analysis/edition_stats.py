@@ -355,6 +355,7 @@ def transitions_table(ctx: EditionContext, basis: continuity.Basis) -> pd.DataFr
     """Entries, returns, renewals, upgrades, downgrades and exits against the previous edition,
     for the collectivities held in one or the other; 'unknown' where coverage cannot decide."""
     rows = continuity.transitions(basis)
+    rows.attrs = {}  # its basis is ctx's; pandas would deep-copy it at every filter below
     pair = rows[rows["to_edition"] == ctx.edition]
     counts = pair["transition"].value_counts()
     frame = pd.DataFrame(
@@ -401,6 +402,7 @@ def _names(con, codes: pd.Series) -> list[str]:
 def ten_table(ctx: EditionContext, basis: continuity.Basis) -> pd.DataFrame:
     """The TEN distinction: awarded (held vs published) and eligible under both readings."""
     eligibility = continuity.ten_eligibility(basis, [ctx.edition])
+    eligibility.attrs = {}  # its basis is ctx's; pandas would deep-copy it at every count below
     ten = ctx.scope(ctx.edition, "TEN")
     rows = [
         {

@@ -4,8 +4,10 @@ the editions of the palmarès and those we hold rows of, and the source of the m
 from __future__ import annotations
 
 from importlib import metadata
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 
 def cog_vintage(con: duckdb.DuckDBPyConnection) -> str:

@@ -16,10 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 
-import duckdb
-
 from pipeline import io
-from pipeline.build.warehouse import build_warehouse, connect_read_only
 from pipeline.paths import COG_YEAR, Paths
 
 Report = Callable[[str], None]
@@ -96,6 +93,7 @@ def build_tables(paths: Paths, progress: Progress) -> dict:
     from pipeline.build.assemble.illectronism import assemble_illectronism
     from pipeline.build.assemble.palmares import assemble_palmares
     from pipeline.build.sources import reference
+    from pipeline.build.warehouse import build_warehouse
 
     with progress.step("reference") as details:
         tables = reference.read_reference(paths.reference)
@@ -136,6 +134,10 @@ def input_key(paths: Paths) -> str:
 def warehouse_is_current(paths: Paths) -> bool:
     """True when the warehouse was built from the current raw files and code (a killed
     ingest or build leaves it behind data/raw: then it is not)."""
+    import duckdb
+
+    from pipeline.build.warehouse import connect_read_only
+
     if not paths.warehouse.exists():
         return False
     try:

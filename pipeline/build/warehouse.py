@@ -2,45 +2,22 @@
 
 A build writes a complete new database file next to the old one, then renames it over the old
 one (atomic on POSIX), under an exclusive lock: a crash or a concurrent run never leaves a
-half-written warehouse, and readers holding the old file keep a consistent view.
+half-written warehouse, and readers holding the old file keep a consistent view. The lock is
+`pipeline.build.lock.build_lock`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-from filelock import FileLock, Timeout
 
 from pipeline import io
 from pipeline.build.schema import SCHEMA_SQL, TABLES
-from pipeline.errors import WarehouseBusyError
+from pipeline.errors import WarehouseBuildError
 from pipeline.paths import Paths
-
-
-class WarehouseBuildError(Exception):
-    """A table could not be loaded (constraint violated, wrong columns); nothing was replaced."""
-
-
-@contextmanager
-def build_lock(paths: Paths, wait_seconds: float = 0) -> Iterator[None]:
-    """Hold the exclusive build lock, or fail with a message saying who to wait for."""
-    paths.processed.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(paths.warehouse_lock)
-    try:
-        lock.acquire(timeout=wait_seconds)
-    except Timeout:
-        raise WarehouseBusyError(
-            f"another palmares process is building {paths.warehouse} "
-            f"(lock {paths.warehouse_lock}); wait for it to finish and retry"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def build_warehouse(

