@@ -86,6 +86,7 @@ OTHER_TABLES = (
     "quarantine",
     "claim",
     "claim_fact",
+    "undated_observation",
     "illectronism",
 )
 

@@ -253,6 +253,29 @@ CREATE TABLE claim_fact (
     interpreted_by  VARCHAR NOT NULL
 );
 
+-- @ counts seen on a collectivity's page with no label year (undated_jdn_snapshot.csv): weak
+-- evidence that it was labelled at some edition before the page was seen, never a laureate row,
+-- never counted in coverage, continuity or eligibility. Every row read is here, resolved or not.
+CREATE TABLE undated_observation (
+    source_file        VARCHAR  NOT NULL,    -- relative to the project root
+    source_row         INTEGER  NOT NULL,    -- row as a spreadsheet shows it (header = 1)
+    name               VARCHAR  NOT NULL,    -- as shown
+    published_departement VARCHAR,           -- as shown (a name: "Seine-et-Marne")
+    published_code     VARCHAR,              -- INSEE code as the scrape gives it
+    arobases           TINYINT  NOT NULL CHECK (arobases BETWEEN 1 AND 5),
+    shown_as           VARCHAR  NOT NULL,    -- the page's words ("2 arobase(s)")
+    code               VARCHAR,              -- INSEE code (COG 2026) or SIREN; NULL: not resolved
+    entity             VARCHAR CHECK (entity IN ('commune', 'epci')),
+    departement        VARCHAR,              -- département code of the collectivity
+    resolution_method  VARCHAR,
+    reason             VARCHAR,              -- why the row did not resolve (as in quarantine)
+    observed_before    DATE     NOT NULL,    -- the page showed this on that day or before
+    observed_by        VARCHAR  NOT NULL,    -- the file that carried the page's value (scrape)
+    source_url         VARCHAR  NOT NULL,    -- the page
+    PRIMARY KEY (source_file, source_row),
+    CHECK ((code IS NULL) = (reason IS NOT NULL))
+);
+
 COMMENT ON TABLE edition_aggregate IS 'Published aggregates per edition (totals, counts per level and kind), one row per source';
 COMMENT ON TABLE edition IS 'One row per label year: number, ceremony, counts chosen among the sources by the written rule';
 COMMENT ON TABLE edition_conflict IS 'Edition values on which sources disagree: each value with its sources, the chosen one and why';
@@ -260,6 +283,7 @@ COMMENT ON TABLE laureates IS 'Palmarès rows resolved to a commune (INSEE code)
 COMMENT ON TABLE quarantine IS 'Palmarès rows set aside (ambiguous, unknown, foreign, not a collectivity), with the reason';
 COMMENT ON TABLE claim IS 'Statements of continuity from the press, checked against the palmarès';
 COMMENT ON TABLE claim_fact IS 'What each claim implies, as structured facts read by the maintainers';
+COMMENT ON TABLE undated_observation IS '@ counts seen on a page with no label year (journaldunet.com): weak evidence, never a laureate row';
 
 -- ---------------------------------------------------------------------------------------------
 -- Illectronism figures (INSEE and a few other producers), read by pipeline/build/sources/insee.py and

@@ -3,7 +3,9 @@
 Every row of every palmarès file ends in `laureates` (resolved to a commune or an EPCI) or in
 `quarantine` (with the reason); the two together always hold exactly the rows read. The
 edition aggregates are reduced to one value per edition by the rule of `sources.editions`,
-and the press claims are checked against the resolved palmarès.
+and the press claims are checked against the resolved palmarès. Undated @ counts seen on
+collectivities' pages (`sources.snapshots`) are resolved by the same resolver into a table of
+their own, `undated_observation`: weak evidence, never a palmarès row.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pipeline.build.resolve import Resolver, load_overrides
 from pipeline.build.schema import schema_columns
 from pipeline.build.sources import claims as claim_source
 from pipeline.build.sources import editions as edition_source
+from pipeline.build.sources import snapshots as snapshot_source
 from pipeline.build.sources.palmares import read_palmares
 from pipeline.errors import InputError
 from pipeline.paths import Paths
@@ -69,6 +72,15 @@ def assemble_palmares(paths: Paths, reference: dict[str, pd.DataFrame]) -> Palma
     counts[claims_entry["path"]], counts[facts_entry["path"]] = len(claims), len(facts)
     claim = check_claims(claims, facts, resolver, laureates, list(edition["label_year"]))
 
+    observed = []
+    for entry in by_role.get("undated_observations", []):
+        path = manifest.verified(directory, entry)
+        seen = snapshot_source.read_undated_snapshot(
+            path, source_file=path.relative_to(paths.root).as_posix()
+        )
+        counts[entry["path"]] = len(seen)
+        observed.append(snapshot_source.observations(seen, resolver.resolve_rows(seen)))
+
     sources = [
         manifest.source_row(paths.root, directory, entry, counts.get(entry["path"]))
         for entry in entries
@@ -81,6 +93,9 @@ def assemble_palmares(paths: Paths, reference: dict[str, pd.DataFrame]) -> Palma
         "quarantine": quarantine,
         "claim": claim,
         "claim_fact": _as_table(facts, "claim_fact"),
+        "undated_observation": (
+            pd.concat(observed, ignore_index=True) if observed else snapshot_source.empty()
+        ),
     }
     return Palmares(tables, sources)
 

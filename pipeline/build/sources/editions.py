@@ -4,6 +4,9 @@ Several sources may give an edition's totals, counts per level, ceremony date or
 they disagree at times (2018: 151 or 131 villes; 2012: ceremony on 6 or 7 February). Every
 source row is kept in `edition_aggregate`; `choose_editions` picks one value per edition and
 measure by the rule in `CHOICE_RULE`, and lists every disagreement in `edition_conflict`.
+Counts per level that do not add up to the total are a disagreement too (2015: 36 + 37 + 48 +
+38 + 31 = 190 against 241 collectivités in the same article): both figures are listed, the
+stated total is kept, nothing is averaged (`LEVEL_SUM_RULE`).
 """
 
 from __future__ import annotations
@@ -66,6 +69,15 @@ CHOICE_RULE = (
 )
 
 
+#: Counts per level from 5 @ to 1 @: with `n_mention` where that level exists, the parts of
+#: `total_labelled`.
+LEVEL_COLUMNS = ["n_5", "n_4", "n_3", "n_2", "n_1"]
+LEVEL_SUM_RULE = (
+    "the total stated is kept: the counts per level chosen sum to {sum} ({terms}); "
+    "the gap is shown, not resolved"
+)
+
+
 def read_edition_aggregates(path: Path) -> pd.DataFrame:
     """editions.csv typed as the `edition_aggregate` table; a bad cell names its row."""
     try:
@@ -121,6 +133,7 @@ def choose_editions(
         edition["has_mention_level"] = bool(
             year < FIRST_YEAR_WITHOUT_MENTION or rows["n_mention"].notna().any()
         )
+        conflicts = _with_level_sum(conflicts, edition, rows)
         editions.append(edition)
     columns = [column.name for column in schema_columns()["edition"]]
     table = pd.DataFrame(editions).reindex(columns=columns)
@@ -153,6 +166,59 @@ def _choose(rows: pd.DataFrame, measure: str) -> tuple[object, list[dict]]:
     return stated.loc[values == chosen, measure].iloc[0], disagreement
 
 
+def _with_level_sum(conflicts: list[dict], edition: dict, rows: pd.DataFrame) -> list[dict]:
+    """`conflicts` plus, when the counts per level chosen for an edition cannot add up to its
+    chosen total (every level of the edition given and another sum, or a sum above it), the
+    total and the sum as two values of `total_labelled`, each with its sources: the gap is
+    shown, never resolved. The total stays the chosen value; `LEVEL_SUM_RULE` says why."""
+    total = edition["total_labelled"]
+    given = [c for c in [*LEVEL_COLUMNS, "n_mention"] if pd.notna(edition[c])]
+    if pd.isna(total) or not given:
+        return conflicts
+    summed = sum(int(edition[c]) for c in given)
+    levels = [*LEVEL_COLUMNS, *(["n_mention"] if edition["has_mention_level"] else [])]
+    if summed == total or (summed < total and not set(levels) <= set(given)):
+        return conflicts  # adds up, or the levels not given may hold the rest
+    year = edition["label_year"]
+    rule = LEVEL_SUM_RULE.format(sum=summed, terms=" + ".join(str(int(edition[c])) for c in given))
+    level_sources = _sources_of(rows, {c: edition[c] for c in given})
+    values = {
+        c["value"]: c
+        for c in conflicts
+        if c["label_year"] == year and c["measure"] == "total_labelled"
+    }
+    extra = []
+    if str(total) not in values:  # the sources agree on the total: list it beside the sum
+        stating = _sources_of(rows, {"total_labelled": total})
+        extra.append(_conflict(year, total, stating, True, rule))
+    if str(summed) in values:  # a source states the sum as the total: name the level sources
+        same = values[str(summed)]
+        same["source_urls"] = list(dict.fromkeys([*same["source_urls"], *level_sources]))
+    else:
+        extra.append(_conflict(year, summed, level_sources, False, rule))
+    return [*conflicts, *extra]
+
+
+def _conflict(year: int, value, sources: list[str], is_chosen: bool, rule: str) -> dict:
+    """One `edition_conflict` row about `total_labelled`."""
+    return {
+        "label_year": year,
+        "measure": "total_labelled",
+        "value": str(value),
+        "source_urls": sources,
+        "is_chosen": is_chosen,
+        "rule": rule,
+    }
+
+
+def _sources_of(rows: pd.DataFrame, values: dict[str, object]) -> list[str]:
+    """The sources of the rows stating any of these chosen values, in file order."""
+    stating = pd.Series(False, index=rows.index)
+    for column, value in values.items():
+        stating |= rows[column].astype(object).eq(value).fillna(False).astype(bool)
+    return list(dict.fromkeys(rows.loc[stating, "source_url"]))
+
+
 def _pick(stated: pd.DataFrame, values: pd.Series, measure: str) -> tuple[str, str]:
     """Apply CHOICE_RULE step by step; return the chosen value (as text) and the step used."""
     official = values[stated["source_url"].str.contains(ASSOCIATION_SITE, regex=False)]
@@ -166,7 +232,7 @@ def _pick(stated: pd.DataFrame, values: pd.Series, measure: str) -> tuple[str, s
     top = counts[counts == counts.max()]
     if len(top) == 1:
         return top.index[0], f"3. stated by {counts.max()} sources out of {len(values)}"
-    completeness = stated[["n_5", "n_4", "n_3", "n_2", "n_1"]].notna().sum(axis=1)
+    completeness = stated[LEVEL_COLUMNS].notna().sum(axis=1)
     candidates = values[values.isin(top.index)]
     best = completeness[candidates.index]
     if (best == best.max()).sum() == 1:
