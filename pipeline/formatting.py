@@ -1,7 +1,8 @@
 """French number formats for every report, table and map legend (1 234,5 ; 12,4 %).
 
 The thousands separator is the narrow no-break space (U+202F) of French typography and of
-CLDR's `fr` locale, so a number never breaks across lines; the decimal mark is a comma.
+CLDR's `fr` locale, so a number never breaks across lines; the decimal mark is a comma; a
+negative number takes the minus sign (U+2212), not the hyphen.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pandas as pd
 
 THOUSANDS_SEPARATOR = "\u202f"
 MISSING = "–"
+MINUS = "\u2212"
 
 
 def format_fr(value: Real | None, decimals: int = 0) -> str:
@@ -19,7 +21,7 @@ def format_fr(value: Real | None, decimals: int = 0) -> str:
     if pd.isna(value):
         return MISSING
     text = f"{value:,.{decimals}f}"
-    return text.replace(",", THOUSANDS_SEPARATOR).replace(".", ",")
+    return text.replace(",", THOUSANDS_SEPARATOR).replace(".", ",").replace("-", MINUS)
 
 
 def format_percent_fr(value: Real | None, decimals: int = 1) -> str:

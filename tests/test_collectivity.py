@@ -35,7 +35,22 @@ def test_grenoble_history_levels_and_claim(con):
 def test_a_homonym_set_aside_shows_on_each_candidate(con):
     card = collectivity.profile(con, "33281")  # Mérignac (Gironde): the sources give no département
     assert len(card.set_aside) == 3 and set(card.set_aside["name"]) == {"Mérignac"}
+    assert set(card.set_aside["reason"]) == {"homonymes : la source ne dit pas laquelle"}
     assert card.levels.empty and "**0** édition(s)" in card.heading
+
+
+def test_the_reason_a_row_was_set_aside_reads_in_french():
+    """The reader sees the kind of reason in French; its English details stay in the export."""
+    assert collectivity.reason_text("ambiguous: 'Mérignac' matches 3 communes") == (
+        "homonymes : la source ne dit pas laquelle"
+    )
+    assert collectivity.reason_text("not a collectivity: laureates.csv note: association") == (
+        "pas une collectivité"
+    )
+    assert collectivity.reason_text("foreign: 'Bromont (Québec)' is in Québec") == "hors de France"
+    assert collectivity.reason_text("a reason the build has not named yet") == (
+        collectivity.OTHER_REASON
+    )
 
 
 def test_an_unknown_code_is_refused(con):

@@ -163,6 +163,45 @@ def test_transitions_mentions_and_population(hand_made):
     ]
 
 
+def test_without_any_known_population_the_communes_count_as_population_unknown(tmp_paths):
+    """A reference without populations (a COG without its population file): every labelled
+    commune falls in the «population inconnue» class instead of crashing the tables."""
+    tables = hand_made_tables()
+    tables["commune"]["population"] = pd.array([None] * len(tables["commune"]), dtype="Int64")
+    build_warehouse(tmp_paths, tables, TINY_SOURCES, TINY_BUILD_INFO)
+    with duckdb.connect(str(tmp_paths.warehouse), read_only=True) as con:
+        classes = edition_stats.edition_tables(con, 2019)["population_classes"]
+    unknown = classes[classes["population_class"] == "population inconnue"].set_index("zone")
+    assert unknown["count"].to_dict() == {"métropole": 2, "outre-mer (DROM)": 1}
+    assert unknown.loc["métropole", "previous_count"] == 2
+    assert classes["count"].sum() == 3
+
+
+def test_readers_see_french_names_and_the_csv_keeps_the_codes(hand_made):
+    """A machine code beside its French name is hidden from readers, kept in the data."""
+    from pipeline.report.tables import described_table, reader_view
+
+    for name, code, french in (
+        ("levels", "level", "level_name"),
+        ("kinds", "kind", "kind_name"),
+        ("transitions", "transition", "transition_name"),
+        ("ten", "measure", "measure_name"),
+        ("population", "measure", "measure_name"),
+    ):
+        table = hand_made[name]
+        assert code in table.columns and table.attrs["hidden"] == [code], name
+        shown = reader_view(table)
+        assert code not in shown.columns and french in shown.columns, name
+        assert shown.attrs["title"] == table.attrs["title"]
+    levels = hand_made["levels"]
+    assert list(levels.columns[:3]) == ["level", "count", "level_name"]  # the CSV's order
+    assert list(reader_view(levels).columns[:2]) == ["level_name", "count"]  # the headers'
+    html = described_table(hand_made["transitions"]).to_html()
+    assert "renouvellements au même niveau" in html
+    assert ">renewal<" not in html and ">Code<" not in html
+    assert "\u22121<" in described_table(hand_made["levels"]).to_html()  # 5 @: 1 against 2
+
+
 def test_an_unknown_edition_is_refused(tmp_paths):
     build_warehouse(tmp_paths, hand_made_tables(), TINY_SOURCES, TINY_BUILD_INFO)
     with (

@@ -12,7 +12,8 @@ NNBSP = "\u202f"
 def test_thousands_and_decimal_comma():
     assert format_fr(1234.5, 1) == f"1{NNBSP}234,5"
     assert format_fr(1234567) == f"1{NNBSP}234{NNBSP}567"
-    assert format_fr(-0.25, 2) == "-0,25"
+    assert format_fr(-0.25, 2) == "\u22120,25"  # the minus sign, not a hyphen
+    assert format_fr(-1234) == f"\u22121{NNBSP}234"
     assert format_fr(12) == "12"
 
 

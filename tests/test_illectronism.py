@@ -199,10 +199,31 @@ def test_best_rate_prefers_joined_figures_then_the_latest_year():
 
 def test_local_levels_hold_no_national_figure(warehouse):
     local = illectronism_label.local_levels(warehouse)
-    assert not local["geography_level"].isin(["country", "supranational"]).any()
-    assert local["indicator"].str.startswith("illectronism_rate").all()
-    assert {"region", "epci"} <= set(local["geography_level"])
+    assert not local["geography_level"].isin(["France", "Union européenne"]).any()
+    assert {"région", "EPCI", "groupe de régions"} <= set(local["geography_level"])
+    assert set(local["estimation"]) <= {"modélisation", "enquête", "non précisée"}
     assert pd.api.types.is_string_dtype(local["year"])  # shown without a thousands separator
+    # every local rate is of the 15+: the caption says so, and the method tells the two
+    # indicators apart (taux modélisé), so neither takes a column of the page
+    assert "indicator" not in local.columns and "population_scope" not in local.columns
+    assert not local.duplicated(["geography_level", "year", "definition_version"]).any()
+    caption = illectronism_label.local_levels_caption(warehouse)
+    assert caption.startswith("Taux d'illectronisme publiés par l'INSEE, population de 15 ans ou")
+
+
+def test_the_warehouse_codes_read_in_french():
+    assert illectronism_label.french_indicator("illectronism_rate_modelled") == (
+        "taux d'illectronisme modélisé"
+    )
+    assert illectronism_label.french_indicator("illectronism_rate_16_74") == (
+        "taux d'illectronisme (16 74)"
+    )
+    assert illectronism_label.french_level("infra_departement") == "partie de département"
+    assert illectronism_label.french_population("15+ internet users") == (
+        "15 ans ou plus, internautes"
+    )
+    assert illectronism_label.french_population("16-74") == "16 à 74 ans"
+    assert illectronism_label.french_estimation("not_stated") == "non précisée"
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +239,7 @@ def test_region_rates_beside_the_label(labelled):
     assert frame["value"].is_monotonic_decreasing and frame["code"].is_unique
     assert frame["geography_name"].notna().all() and frame["laureates"].sum() > 0
     assert list(regions.shown.columns) == list(illectronism_label.REGION_HEADERS)
-    assert "définition 2019 (15+, modelled)" in regions.caption  # definition and population
+    assert "définition 2019 (15 ans ou plus, modélisation)" in regions.caption
     assert f"{len(frame)} régions publiées ; {frame['is_second_hand'].sum()} chiffres lus" in (
         regions.caption
     )

@@ -43,6 +43,18 @@ CHECKS = {
     "not_checkable": "invérifiable avec nos données",
     "unresolved": "collectivité non identifiée",
 }
+#: Why a row was set aside (the prefix of `quarantine.reason`, whose details are English and
+#: stay in `palmares export quarantine`), in French.
+REASONS = {
+    "ambiguous": "homonymes : la source ne dit pas laquelle",
+    "conflict": "indications contradictoires (code, nom, département)",
+    "unknown": "introuvable dans le référentiel",
+    "invalid code": "code invalide",
+    "foreign": "hors de France",
+    "not a collectivity": "pas une collectivité",
+    "fuzzy score below threshold": "nom trop éloigné de ceux du référentiel",
+}
+OTHER_REASON = "mise de côté (détail dans l'export des lignes mises de côté)"
 KINDS = {
     "commune": "commune",
     "delegated": "commune déléguée",
@@ -85,6 +97,11 @@ def level_text(level) -> str:
     if pd.isna(level):
         return "niveau non publié"
     return "mention" if int(level) == 0 else f"{int(level)} @"
+
+
+def reason_text(reason: str) -> str:
+    """Why a row was set aside, in French (`REASONS`)."""
+    return REASONS.get(str(reason).split(":", 1)[0].strip(), OTHER_REASON)
 
 
 def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
@@ -132,6 +149,7 @@ def profile(con: duckdb.DuckDBPyConnection, code: str) -> Card:
         [code],
     ).df()  # candidates read "33281 Mérignac (33)"
     set_aside.insert(2, "level", set_aside.pop("arobases").map(level_text))
+    set_aside["reason"] = set_aside["reason"].map(reason_text)
     labelled = sorted(set(history["edition"]))
     summary = (
         f"Labellisée dans **{len(labelled)}** édition(s) de nos données"

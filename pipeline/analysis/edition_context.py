@@ -74,7 +74,11 @@ class EditionContext:
                 )
         return "Couverture — " + " ; ".join(parts) + "."
 
-    def finish(self, frame: pd.DataFrame, title: str, headers: dict, note: str) -> pd.DataFrame:
+    def finish(
+        self, frame: pd.DataFrame, title: str, headers: dict, note: str, hidden: tuple = ()
+    ) -> pd.DataFrame:
+        """The table with its `attrs`; `hidden`: its machine codes that a French column of the
+        table names already (kept in the CSV, not shown: `report.tables.reader_view`)."""
         frame = frame.reset_index(drop=True)
         frame.attrs.update(
             title=title,
@@ -83,6 +87,7 @@ class EditionContext:
             source=self.source,
             edition=self.edition,
             previous=self.previous,
+            hidden=list(hidden),
         )
         return frame
 

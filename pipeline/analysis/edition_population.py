@@ -12,15 +12,17 @@ POPULATION_CLASSES = (  # as the association publishes them, in inhabitants
     (20_000, 100_000, "20 000 à 100 000 hab."),
     (100_000, None, "plus de 100 000 hab."),
 )
+UNKNOWN_CLASS = "population inconnue"
 
 
-def population_class(population) -> str | None:
+def population_class(population) -> str:
+    """The class of a commune's population; `UNKNOWN_CLASS` when the reference has none."""
     if pd.isna(population):
-        return None
+        return UNKNOWN_CLASS
     for low, high, name in POPULATION_CLASSES:
         if population >= low and (high is None or population < high):
             return name
-    return None
+    return UNKNOWN_CLASS
 
 
 def population_classes_table(
@@ -30,7 +32,8 @@ def population_classes_table(
 
     def counts(frame: pd.DataFrame) -> pd.Series:
         communes = frame[frame["entity"] == "commune"]
-        classes = communes["commune_population"].map(population_class).fillna("population inconnue")
+        # as objects: mapped in place, a nullable integer column would refuse the class names
+        classes = communes["commune_population"].astype(object).map(population_class)
         zone = communes["zone"].map(ZONE_NAMES)
         result = pd.concat(
             [zone.rename("zone"), classes.rename("population_class")], axis=1
@@ -39,7 +42,7 @@ def population_classes_table(
         result.loc[("toutes zones", "intercommunalités")] = len(epci)
         return result
 
-    order = [name for _, _, name in POPULATION_CLASSES] + ["population inconnue"]
+    order = [name for _, _, name in POPULATION_CLASSES] + [UNKNOWN_CLASS]
     rows = [(zone, name) for zone in ZONE_NAMES.values() for name in order]
     rows.append(("toutes zones", "intercommunalités"))
     now_counts, before_counts = counts(now), counts(before)
@@ -55,10 +58,7 @@ def population_classes_table(
     shown = (
         (frame["count"] > 0)
         | (frame["previous_count"] > 0)
-        | (
-            (frame["zone"] != ZONE_NAMES["com"])
-            & (frame["population_class"] != "population inconnue")
-        )
+        | ((frame["zone"] != ZONE_NAMES["com"]) & (frame["population_class"] != UNKNOWN_CLASS))
     )
     frame = frame[shown]
     note = (
@@ -148,4 +148,5 @@ def population_table(
             "change": "Évolution",
         },
         note,
+        hidden=("measure",),
     )

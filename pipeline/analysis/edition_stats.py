@@ -232,8 +232,8 @@ def levels_table(con: duckdb.DuckDBPyConnection, ctx: EditionContext) -> pd.Data
         f"Lauréats par niveau, édition {ctx.edition}",
         {
             "level": "Niveau (0 = mention)",
-            "count": "Collectivités",
             "level_name": "Niveau",
+            "count": "Collectivités",
             "published": "Total publié",
             "status": "Statut",
             "previous_count": f"Collectivités {ctx.previous}",
@@ -241,6 +241,7 @@ def levels_table(con: duckdb.DuckDBPyConnection, ctx: EditionContext) -> pd.Data
             "change": "Évolution",
         },
         note,
+        hidden=("level",),
     )
 
 
@@ -292,6 +293,7 @@ def kinds_table(con, ctx: EditionContext, now: pd.DataFrame, before: pd.DataFram
             "change": "Évolution",
         },
         note,
+        hidden=("kind",),
     )
 
 
@@ -382,6 +384,7 @@ def transitions_table(ctx: EditionContext, basis: continuity.Basis) -> pd.DataFr
             "collectivities": "Lesquelles",
         },
         note,
+        hidden=("transition",),
     )
 
 
@@ -447,6 +450,7 @@ def ten_table(ctx: EditionContext, basis: continuity.Basis) -> pd.DataFrame:
             "published": "Total publié",
         },
         note,
+        hidden=("measure",),
     )
 
 

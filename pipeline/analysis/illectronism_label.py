@@ -3,11 +3,14 @@
 There is no commune-level rate, so the label meets illectronism at the levels INSEE models it:
 the régions and the EPCI of Hauts-de-France, in the 2019 definition only (figures of other
 definitions never share an axis). Each function returns what the page shows: a table with its
-caption, or a sentence; None when the warehouse holds no rate there, so the page says so.
+caption, or a sentence; None when the warehouse holds no rate there, so the page says so. The
+warehouse's codes (indicator, geographic level, population, method) are shown in French
+(`french_indicator` ...); the tables written for download keep them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -21,7 +24,7 @@ from pipeline.report import maps
 DEFINITION = "2019"
 LEVEL_HEADERS = {
     "indicator": "Indicateur",
-    "geography_level": "Niveau",
+    "geography_level": "Niveau géographique",
     "year": "Année",
     "definition_version": "Définition",
     "population_scope": "Population",
@@ -30,8 +33,35 @@ LEVEL_HEADERS = {
     "codes": "Territoires",
     "joined": "Rattachés au COG",
     "same_territory": "Même périmètre",
-    "second_hand": "Copies de seconde main",
+    "second_hand": "Lus en copie",
 }
+#: The warehouse's codes in French, for what the page shows.
+INDICATOR_NAMES = {
+    "illectronism_rate": "taux d'illectronisme",
+    "illectronism_rate_modelled": "taux d'illectronisme modélisé",
+}
+GEOGRAPHY_LEVEL_NAMES = {
+    "country": "France",
+    "supranational": "Union européenne",
+    "region": "région",
+    "region_group": "groupe de régions",
+    "departement": "département",
+    "arrondissement": "arrondissement",
+    "epci": "EPCI",
+    "epci_group": "groupe d'EPCI",
+    "infra_region": "partie de région",
+    "infra_departement": "partie de département",
+    "urban_area_type": "type d'aire urbaine",
+}
+POPULATION_NAMES = {
+    "households": "ménages",
+    "individuals": "individus",
+    "illectronic people": "personnes en illectronisme",
+    "internet users": "internautes",
+    "employed": "en emploi",
+    "not_stated": "non précisée",
+}
+ESTIMATION_NAMES = {"modelled": "modélisation", "survey": "enquête", "not_stated": "non précisée"}
 REGION_HEADERS = {
     "code": "Code",
     "geography_name": "Région",
@@ -64,20 +94,84 @@ class Rates:
         return self.frame[list(self.headers)]
 
 
+def french_indicator(code: str) -> str:
+    """An illectronism indicator in French; one not named in INDICATOR_NAMES by its words."""
+    return (
+        INDICATOR_NAMES.get(code)
+        or "taux d'illectronisme ("
+        + " ".join(code.removeprefix("illectronism_rate").split("_")).strip()
+        + ")"
+    )
+
+
+def french_level(code: str) -> str:
+    return GEOGRAPHY_LEVEL_NAMES.get(code) or code.replace("_", " ")
+
+
+def french_population(scope: str) -> str:
+    """A population scope in French: "15+" → "15 ans ou plus", "16-74" → "16 à 74 ans"."""
+    if match := re.fullmatch(r"(\d+)\+(.*)", scope):
+        rest = POPULATION_NAMES.get(match[2].strip(), match[2].strip())
+        return f"{match[1]} ans ou plus" + (f", {rest}" if rest else "")
+    if match := re.fullmatch(r"(\d+)-(\d+)", scope):
+        return f"{match[1]} à {match[2]} ans"
+    return POPULATION_NAMES.get(scope) or scope.replace("_", " ")
+
+
+def french_estimation(code: str) -> str:
+    return ESTIMATION_NAMES.get(code) or code.replace("_", " ")
+
+
+#: The columns of `local_levels` that tell its rows apart without the indicator's name.
+_LEVEL_KEY = ["geography_level", "year", "definition_version", "population_scope", "estimation"]
+
+
 def local_levels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The rates held below the national level (`levels_available`), years as text."""
+    """The rates held below the national level (`levels_available`) as the page shows them:
+    codes in French, years as text. So that the table fits the page, a column that tells no row
+    apart (the indicator, when the other columns do; one population for all) is left to the
+    caption (`local_levels_caption`)."""
+    local = _local_rates(con)
+    apart = not local.duplicated(_LEVEL_KEY).any()
+    implied = (["indicator"] if apart else []) + (
+        ["population_scope"] if local["population_scope"].nunique() == 1 else []
+    )
+    return local.drop(columns=implied)
+
+
+def _local_rates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     available = illectronism.levels_available(con)
     local = available[
         available["indicator"].str.startswith("illectronism_rate")
         & ~available["geography_level"].isin(["country", "supranational"])
     ]
-    return local.astype({"year": str})
+    return local.assign(
+        indicator=local["indicator"].map(french_indicator),
+        geography_level=local["geography_level"].map(french_level),
+        year=local["year"].astype(str),
+        population_scope=local["population_scope"].map(french_population),
+        estimation=local["estimation"].map(french_estimation),
+    )
 
 
 def local_levels_caption(con: duckdb.DuckDBPyConnection) -> str:
+    """What `local_levels` counts, the population when the table has no column for it, and
+    the sources."""
+    scopes = sorted(set(_local_rates(con)["population_scope"]))
+    population = f", population de {scopes[0]}" if len(scopes) == 1 else ""
     return (
-        "Sources : INSEE (data/raw/insee, une source par chiffre) ; "
-        f"géographie COG {provenance.cog_vintage(con)}."
+        f"Taux d'illectronisme publiés par l'INSEE{population}, par niveau géographique, "
+        "année, définition et méthode. Sources : INSEE (data/raw/insee, une source par "
+        f"chiffre) ; géographie COG {provenance.cog_vintage(con)}."
+    )
+
+
+def _choice_text(choice: pd.Series) -> str:
+    """The indicator, year, definition, population and method of a `best_rate`, in French."""
+    return (
+        f"{french_indicator(choice['indicator'])}, {int(choice['year'])}, définition "
+        f"{DEFINITION} ({french_population(choice['population_scope'])}, "
+        f"{french_estimation(choice['estimation'])})"
     )
 
 
@@ -118,8 +212,7 @@ def region_rates(con: duckdb.DuckDBPyConnection) -> Rates | None:
         .sort_values("value", ascending=False)
     )
     caption = (
-        f"Illectronisme : INSEE, {choice['indicator']}, {year}, définition {DEFINITION} "
-        f"({choice['population_scope']}, {choice['estimation']}), {len(regions)} régions "
+        f"Illectronisme : INSEE, {_choice_text(choice)}, {len(regions)} régions "
         f"publiées ; {int(regions['is_second_hand'].sum())} chiffres lus dans une copie de "
         f"seconde main. Label : palmarès rassemblé par le projet, {maps.editions_label(held)} "
         f"(partiel). COG {provenance.cog_vintage(con)}."
@@ -160,8 +253,7 @@ def hdf_epci_rates(con: duckdb.DuckDBPyConnection) -> Rates | None:
         " (périmètre modifié depuis)"
     )
     caption = (
-        f"INSEE Analyses Hauts-de-France n° 118, {choice['indicator']}, {year}, définition "
-        f"{DEFINITION} ({choice['population_scope']}, {choice['estimation']}) ; label : "
+        f"INSEE Analyses Hauts-de-France n° 118, {_choice_text(choice)} ; label : "
         f"palmarès rassemblé par le projet (partiel) ; COG {provenance.cog_vintage(con)}."
     )
     shown = epci.sort_values("value", ascending=False)[list(EPCI_HEADERS)]

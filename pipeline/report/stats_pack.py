@@ -2,9 +2,10 @@
 
 The tables come from `pipeline.analysis.edition_stats` (the `edition` notebook shows the same
 ones). The pack is written into a temporary folder renamed over the previous one, so a crash
-never leaves half a pack; the CSVs (English column names, one file per table) are for
-machines, the XLSX (French headers and number formats, a sheet per table, the note and the
-source above each table) and the PDF for people.
+never leaves half a pack; the CSVs (English column names, one file per table, codes included)
+are for machines, the XLSX (French headers and number formats, a sheet per table, the note and
+the source above each table, laid out for printing by `workbook.py`), the Markdown and the PDF
+for people, without the code columns a French column names already (`tables.reader_view`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 from pipeline import io
 from pipeline.analysis import edition_stats
 from pipeline.formatting import format_fr
-from pipeline.report.tables import markdown_text
+from pipeline.report.tables import markdown_text, reader_view
 
 FORMATS = ("xlsx", "csv", "md", "pdf")
 #: Sheet names: 31 characters at most in Excel.
@@ -47,48 +48,12 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, group: str) -> 
 
 
 def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
-    """One sheet per table: title, note and source above French headers, numbers with
-    thousands separators (shown in the reader's locale: 1 234 in French Excel)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    """One sheet per table, laid out for reading and printing (`pipeline.report.workbook`):
+    title, note and source above French headers, numbers with thousands separators (shown in
+    the reader's locale: 1 234 in French Excel), every text a plain string."""
+    from pipeline.report import workbook  # openpyxl only when a workbook is written
 
-    book = Workbook()
-    book.remove(book.active)
-    for name, frame in tables.items():
-        sheet = book.create_sheet(SHEETS.get(name, name)[:31])
-        headers = frame.attrs.get("headers", {})
-        sheet.append([frame.attrs.get("title", name)])
-        sheet["A1"].font = Font(bold=True, size=13)
-        for text in (frame.attrs.get("note", ""), frame.attrs.get("source", "")):
-            sheet.append([text])
-            sheet.cell(sheet.max_row, 1).alignment = Alignment(wrap_text=False)
-        sheet.append([])
-        sheet.append([headers.get(column, column) for column in frame.columns])
-        header_row = sheet.max_row
-        for cell in sheet[header_row]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="EEF2F7")
-        for record in frame.itertuples(index=False):
-            sheet.append([None if _missing(value) else _plain(value) for value in record])
-        for position, column in enumerate(frame.columns, 1):
-            numeric = pd.api.types.is_numeric_dtype(
-                frame[column]
-            ) and not pd.api.types.is_bool_dtype(frame[column])
-            decimals = column.endswith("_pct")
-            letter = sheet.cell(header_row, position).column_letter
-            for row in range(header_row + 1, sheet.max_row + 1):
-                if numeric:  # format codes are locale-neutral: French Excel shows 1 234,5
-                    sheet[f"{letter}{row}"].number_format = "#,##0.0" if decimals else "#,##0"
-            width = (
-                max(
-                    [len(str(headers.get(column, column)))]
-                    + [len(str(v)) for v in frame[column].head(200)]
-                )
-                + 2
-            )
-            sheet.column_dimensions[letter].width = min(max(width, 8), 60)
-        sheet.freeze_panes = sheet.cell(header_row + 1, 1)
-    book.save(path)
+    workbook.write_xlsx({name: reader_view(frame) for name, frame in tables.items()}, path, SHEETS)
 
 
 def _missing(value) -> bool:
@@ -96,11 +61,6 @@ def _missing(value) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-
-
-def _plain(value):
-    """numpy scalars to Python ones, which openpyxl writes."""
-    return value.item() if hasattr(value, "item") else value
 
 
 def markdown(tables: dict[str, pd.DataFrame], edition: int, summary: str) -> str:
@@ -112,7 +72,7 @@ def markdown(tables: dict[str, pd.DataFrame], edition: int, summary: str) -> str
         markdown_text(summary),
         "",
     ]
-    for frame in tables.values():
+    for frame in map(reader_view, tables.values()):
         headers = frame.attrs.get("headers", {})
         lines += [f"## {markdown_text(frame.attrs.get('title', ''))}", ""]
         rows = _cells(frame)
@@ -227,7 +187,7 @@ def _write_pdf(
                 "note": frame.attrs.get("note", ""),
                 "source": frame.attrs.get("source", ""),
             }
-            for name, frame in tables.items()
+            for name, frame in ((name, reader_view(frame)) for name, frame in tables.items())
         ],
     )
     page = staging / f"statistiques_{edition}.html"

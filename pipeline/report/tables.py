@@ -7,6 +7,13 @@ is done here, by construction:
 - `french_table` / `described_table` escape every text cell, column header and the caption; a
   URL column becomes a link only for an http(s) URL (`link`);
 - `markdown_text` escapes a text from the data for a `Markdown(...)` output.
+
+What a reader sees is French; the codes stay in the data. A table's machine codes that a French
+column names already (a transition, a measure, a category) are listed in `attrs["hidden"]`:
+the CSV keeps them, `reader_view` (and so `described_table`) leaves them out. Cells of text
+quoted as the source wrote it (a quotation, a published name, a URL: `VERBATIM_COLUMNS`) carry
+the class `verbatim`, so a check of the French of a page can tell them from the project's own
+words; numbers carry the class `num`.
 """
 
 from __future__ import annotations
@@ -25,6 +32,10 @@ from pipeline.formatting import MISSING, format_fr
 
 #: Columns (original names) holding URLs, shown as links when http(s).
 LINK_COLUMNS = ("source_url",)
+#: Columns (original names) of text quoted from an input file as written, in any language:
+#: a source's quotation or claim, a name or distinction as published, a URL.
+VERBATIM_COLUMNS = ("quote", "claim_text", "name", "distinction", "source_url")
+VERBATIM_CLASS = "verbatim"
 #: CommonMark lets a backslash escape any ASCII punctuation (this includes < > & of HTML).
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
@@ -35,12 +46,14 @@ def french_table(
     caption: str,
     decimals: Mapping[str, int] | None = None,
     links: Collection[str] = LINK_COLUMNS,
+    verbatim: Collection[str] = VERBATIM_COLUMNS,
 ) -> Styler:
     """Style a table for a report: numbers right-aligned in French format, no index.
 
     `headers` renames columns for display; the caption must name the source and vintage;
     `decimals` gives the decimals of a column (by its original name; default none); `links`
-    the URL columns (by original name) shown as links. Years and codes should be passed as
+    the URL columns (by original name) shown as links; `verbatim` the columns of text quoted
+    from the sources (class `verbatim` on their cells). Years and codes should be passed as
     text, so they get no thousands separator. Cells, headers and caption are HTML-escaped.
     """
     decimals = decimals or {}
@@ -50,6 +63,7 @@ def french_table(
     )  # a pivot's axis name is code
     numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
     linked = [headers.get(c, c) for c in links if c in frame.columns]
+    quoted = [headers.get(c, c) for c in verbatim if c in frame.columns]
     styler = (
         shown.style.set_uuid(_table_id(shown, caption))
         .hide(axis="index")
@@ -58,7 +72,12 @@ def french_table(
         .set_caption(html.escape(caption))
         .set_properties(subset=numeric, **{"text-align": "right"})
     )
-    if numeric:  # format_fr writes digits, separators and a dash only
+    if quoted or numeric:  # for the stylesheet (`num`) and the check of a page's French
+        classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
+        classes[numeric] = "num"
+        classes[quoted] = VERBATIM_CLASS
+        styler = styler.set_td_classes(classes)
+    if numeric:  # format_fr writes digits, separators and a minus or dash only
         styler = styler.format(
             {c: partial(format_fr, decimals=places[c]) for c in numeric}, subset=numeric
         )
@@ -76,11 +95,24 @@ def _table_id(shown: pd.DataFrame, caption: str) -> str:
 
 def described_table(frame: pd.DataFrame, decimals: Mapping[str, int] | None = None) -> Styler:
     """A table that carries its French headers, note and source in `attrs` (as the edition
-    statistics do), styled for a report with the note and the source as its caption."""
+    statistics do), styled for a report with the note and the source as its caption; its
+    `hidden` columns left out (`reader_view`)."""
     caption = " ".join(
         part for part in (frame.attrs.get("note"), frame.attrs.get("source")) if part
     )
-    return french_table(frame, frame.attrs.get("headers", {}), caption, decimals)
+    return french_table(reader_view(frame), frame.attrs.get("headers", {}), caption, decimals)
+
+
+def reader_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as a reader sees it: without the machine codes its `attrs["hidden"]` lists
+    (a French column beside them names the same thing), its columns in the order of its
+    `attrs["headers"]` (the CSV keeps its own); `attrs` kept."""
+    hidden = set(frame.attrs.get("hidden", ()))
+    named = [c for c in frame.attrs.get("headers", {}) if c in frame.columns]
+    order = named + [c for c in frame.columns if c not in named]
+    view = frame[[c for c in order if c not in hidden]]
+    view.attrs = dict(frame.attrs)
+    return view
 
 
 def is_web_url(url: str) -> bool:

@@ -83,7 +83,7 @@ NO_CURVE = (
     "**Pas de courbe de fidélité sur nos données** : aucune des {excluded} collectivités "
     "n'a de première édition connue (il faudrait que toutes les éditions précédant son premier "
     "label connu soient complètes dans nos données). La méthode est testée sur un palmarès "
-    "complet fabriqué à la main (tests/test_continuity.py) ; elle s'appliquera telle quelle aux "
+    "complet fabriqué à la main (`tests/test_continuity.py`) ; elle s'appliquera telle quelle aux "
     "exports complets de l'association."
 )
 
