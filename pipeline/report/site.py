@@ -21,6 +21,9 @@ from pipeline.paths import Paths
 from pipeline.report.site_index import Place, group_by_place, read_places, search_key
 from pipeline.run.pipeline_toml import PATH_PARAMETERS, NotebookJob
 
+#: The figure the index shows whole (pipeline.report.figures.holdings.STEM, drawn by the
+#: overview): how much of each edition the reports rest on.
+COVERAGE_FIGURE = "palmares_couverture"
 _TEMPLATES = resources.files("pipeline.report").joinpath("templates")
 _ENV = jinja2.Environment(
     loader=jinja2.FunctionLoader(lambda name: _TEMPLATES.joinpath(name).read_text("utf-8")),
@@ -44,6 +47,7 @@ class Link:
     pdf: str | None = None  # printable version of the page
     xlsx: str | None = None  # workbook of a group of tables
     csv: tuple[tuple[str, str], ...] = ()  # (table name, href) of each CSV of the group
+    formats: tuple[tuple[str, str], ...] = ()  # (format, href) of a figure's print files
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,11 @@ def write_index(
     maps: list[Link],
     provenance: Provenance,
     tables: list[Link] | None = None,
+    figures: list[Link] | None = None,
 ) -> Path:
-    """Write reports/index.html and the stylesheet; return the index path."""
+    """Write reports/index.html and the stylesheet; return the index path. The figure of the
+    palmarès coverage (COVERAGE_FIGURE), when among `figures`, is shown under the
+    introduction: what every report rests on."""
     install_stylesheet(reports)
     index = reports / "index.html"
     html = render(
@@ -120,6 +127,10 @@ def write_index(
         sections=sections,
         maps=maps,
         tables=tables or [],
+        figures=figures or [],
+        coverage_figure=next(
+            (f for f in figures or [] if Path(f.href).stem == COVERAGE_FIGURE), None
+        ),
         provenance=provenance,
         parameters={},
         root="",
@@ -159,6 +170,7 @@ def write_site(paths: Paths, jobs: list[NotebookJob], provenance: Provenance) ->
         map_links(reports),
         provenance,
         table_links(reports),
+        figure_links(reports),
     )
 
 
@@ -186,6 +198,22 @@ def table_links(reports: Path) -> list[Link]:
 def shown_parameters(parameters: dict) -> dict:
     """The parameters a page's footer states: those of the study, not the runner's paths."""
     return {k: v for k, v in parameters.items() if k not in PATH_PARAMETERS}
+
+
+def figure_links(reports: Path) -> list[Link]:
+    """The figures under reports/figures, each a PNG titled by the title its module stores in
+    the file, with its print files (PNG 300 dpi, SVG, PDF) that exist."""
+    links = []
+    for png in sorted((reports / "figures").glob("*.png")):
+        with Image.open(png) as image:
+            title = image.info.get("Title", png.stem)
+        formats = tuple(
+            (suffix[1:].upper(), f"figures/{png.stem}{suffix}")
+            for suffix in (".png", ".svg", ".pdf")
+            if png.with_suffix(suffix).exists()
+        )
+        links.append(Link(title, f"figures/{png.name}", formats=formats))
+    return links
 
 
 def map_links(reports: Path) -> list[Link]:

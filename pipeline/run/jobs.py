@@ -57,6 +57,7 @@ def notebook_paths(paths: Paths) -> dict[str, str]:
         "geometry_dir": os.path.relpath(paths.geometry_cache, here),
         "maps_dir": os.path.relpath(paths.reports / "maps", here),
         "out_dir": os.path.relpath(paths.reports / "tables", here),
+        "figures_dir": os.path.relpath(paths.reports / "figures", here),
     }
 
 

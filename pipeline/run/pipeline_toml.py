@@ -45,7 +45,7 @@ FOR_EACH = {"edition": "edition", "collectivity": "code"}
 #: `pipeline.run.page_inputs` fingerprints each.
 SHOWS = {"collectivity": "collectivity", "edition": "edition"}
 #: Paths the runner hands to every notebook that declares them, relative to notebooks/.
-PATH_PARAMETERS = ("warehouse", "geometry_dir", "maps_dir", "out_dir")
+PATH_PARAMETERS = ("warehouse", "geometry_dir", "maps_dir", "out_dir", "figures_dir")
 
 #: Python types accepted for a parameter whose default (or annotation) has this type name.
 ACCEPTED_TYPES = {
