@@ -328,6 +328,30 @@ def test_a_renamed_commune_reruns_its_page_and_the_editions_not_its_epci(root, b
     )
 
 
+def test_a_disagreement_between_sources_reruns_that_edition_which_states_it(root, before):
+    """The levels note of an edition names the counts its sources disagree on."""
+
+    def disagree():
+        tables = hand_made_tables()
+        tables["edition_conflict"] = pd.DataFrame(
+            {
+                "label_year": [2018, 2018],
+                "measure": ["total_labelled", "total_labelled"],
+                "value": ["3", "4"],
+                "source_urls": [["https://exemple.fr/a"], ["https://exemple.fr/b"]],
+                "is_chosen": [True, False],
+                "rule": ["the association's own site", "the association's own site"],
+            }
+        )
+        build_warehouse(root, tables, TINY_SOURCES, TINY_BUILD_INFO)
+
+    planned = reruns_after(root, disagree, before)
+    assert planned == sorted([edition_page(2018), edition_page(2019), *STUDIES])
+    with duckdb.connect(str(root.warehouse), read_only=True) as con:
+        note = edition_stats.edition_tables(con, 2018)["levels"].attrs["note"]
+    assert "Les sources ne s'accordent pas sur ces comptes : total (3 retenu, 4 écarté)." in note
+
+
 # ---------------------------------------------------------------------------------------------
 # The state file and the configuration
 

@@ -151,6 +151,41 @@ def edition_tables(
     return tables
 
 
+#: The published counts of `edition_conflict` a reader of an edition's levels must see.
+DISPUTED_COUNTS = {
+    "total_labelled": "total",
+    **{f"n_{level}": f"{level} @" for level in range(5, 0, -1)},
+    "n_mention": "mention",
+    "n_territoires": "territoires",
+    "n_villes": "villes",
+    "n_villages": "villages",
+    "n_ten": "TEN",
+}
+
+
+def count_disagreements(con: duckdb.DuckDBPyConnection, edition: int) -> str:
+    """The published counts of the edition on which sources disagree, as a sentence: the value
+    kept and the others, never averaged nor dropped (2015: a total of 241 and level counts
+    summing to 190 in the same article). Empty when they agree."""
+    rows = con.execute(
+        "SELECT measure, value, is_chosen FROM edition_conflict WHERE label_year = ? "
+        "ORDER BY measure, NOT is_chosen, value",
+        [edition],
+    ).fetchall()
+    values: dict[str, list[str]] = {}
+    for measure, value, chosen in rows:
+        if measure in DISPUTED_COUNTS:
+            values.setdefault(measure, []).append(f"{value} {'retenu' if chosen else 'écarté'}")
+    if not values:
+        return ""
+    disputed = [f"{DISPUTED_COUNTS[m]} ({', '.join(v)})" for m, v in values.items()]
+    return (
+        f" Les sources ne s'accordent pas sur ces comptes : {' ; '.join(disputed)}. La valeur "
+        "retenue suit la règle écrite ; les autres restent, avec leurs sources, dans l'export "
+        "des désaccords entre sources."
+    )
+
+
 def levels_table(con: duckdb.DuckDBPyConnection, ctx: EditionContext) -> pd.DataFrame:
     """Per level: collectivities held and the published count; complete when they agree."""
     has_mention = con.execute(
@@ -220,6 +255,7 @@ def levels_table(con: duckdb.DuckDBPyConnection, ctx: EditionContext) -> pd.Data
         f"{count_text(total_now.get('held'))}. Comptes complets : "
         f"{', '.join(known) or 'aucun'}. Comptes que le palmarès rassemblé ne permet pas "
         f"d'établir (minimums) : {', '.join(unknown) or 'aucun'}."
+        + count_disagreements(con, ctx.edition)
         + (
             f" Édition précédente : {ctx.previous} (total publié "
             f"{count_text(total_before.get('published'))})."

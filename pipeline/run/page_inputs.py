@@ -19,7 +19,8 @@ pages takes a fraction of a second. pipeline.toml declares what a notebook's pag
   page shows nothing about the editions where the collectivity is absent, so another
   collectivity's rows, a new edition or an edition's aggregates never rerun it.
 - `shows = "edition"` (notebooks/edition.ipynb, through `edition_stats.edition_tables` and
-  the edition maps): the edition's laureates, rows set aside and aggregates, the same of the
+  the edition maps): the edition's laureates, rows set aside and aggregates (the values chosen
+  and the sources' disagreements, which its levels note states), the same of the
   previous edition (every table compares with it), a digest of all earlier editions
   (transitions tell an entry from a return with the whole history, and TEN eligibility counts
   labels up to the edition, over the collectivities known by then), the reference tables
@@ -152,7 +153,10 @@ def _edition_inputs(
             SELECT edition, count(*) || ':' || sum(hash(q)) AS digest
             FROM quarantine q GROUP BY edition
         ), aggregates AS (
-            SELECT label_year AS edition, hash(e)::VARCHAR AS digest FROM edition e
+            SELECT label_year AS edition, hash(e) || ':' || coalesce((
+                SELECT sum(hash(c)) FROM edition_conflict c WHERE c.label_year = e.label_year
+            ), 0) AS digest
+            FROM edition e
         ), years AS (
             SELECT edition FROM held UNION SELECT edition FROM set_aside
             UNION SELECT edition FROM aggregates
