@@ -62,7 +62,7 @@ def regions_scatter(
         )
     axis.set_xlabel(f"Illectronisme {regions.year}, définition {regions.definition} (%)")
     axis.set_ylabel("Population couverte par un label connu (%)")
-    axis.set_title(f"{TITLE} (palmarès partiel)", fontsize=13, fontweight="bold", pad=34)
+    axis.set_title(f"{TITLE} (palmarès partiel)", fontsize=13, fontweight="bold", pad=50)
     axis.text(
         0.5,
         1.02,
@@ -72,6 +72,7 @@ def regions_scatter(
         va="bottom",
         fontsize=8,
         color=style.TEXT_GREY,
+        wrap=True,  # within the figure's width
     )
     axis.xaxis.set_major_formatter(_french_tick)
     axis.yaxis.set_major_formatter(_french_tick)
