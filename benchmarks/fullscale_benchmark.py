@@ -13,7 +13,8 @@ subprocess timed and watched:
 2. `palmares ingest` of the held-back last edition, written as an XLSX file the way the
    association would send it (title rows, French headers, no INSEE codes: names are resolved),
    then `palmares run`;
-3. `palmares run` with no change.
+3. `palmares run` with no change (with --explain, then again without: --explain judges every
+   job, a plain run stops at the stamp of the last run).
 
 For each command: wall time, the pages executed and up to date (read from the line the CLI
 prints, "notebooks: N executed, M up to date"), and the peak memory of the whole process tree
@@ -289,6 +290,8 @@ def benchmark(
         (f"2. edition {year} added", ["ingest", str(incoming)]),
         (f"2. edition {year} added", run),
         ("3. no change", run),
+        # --explain judges every job; a plain run stops at the last run's stamp
+        *([("3. no change, without --explain", ["run"])] if explain else []),
     ):
         print(f"== {phase}: palmares {' '.join(arguments)}", file=sys.stderr, flush=True)
         phases.append({"phase": phase, **run_cli(arguments, root)})
