@@ -28,13 +28,19 @@ from pipeline.report.figures import style
 TITLE = "Trajectoires des collectivités, édition par édition"
 STEM = "continuite_trajectoires"
 TOP = 50
+#: The maps draw a mention white, where white is nothing; here white is "not labelled", so a
+#: mention takes a light blue of its own.
+MENTION = "#9ecae1"
 #: Cell states: index in the image → (legend words, colour); levels are 3 + level.
 ABSENT_STATE, UNKNOWN_STATE, UNSTATED_STATE = 0, 1, 2
 STATES = {
     ABSENT_STATE: ("Non labellisée", "#ffffff"),
     UNKNOWN_STATE: ("Inconnu (édition détenue en partie)", style.MISSING_STYLE["facecolor"]),
     UNSTATED_STATE: ("Labellisée, niveau non précisé", "#8c8c8c"),
-} | {3 + level: (style.LEVEL_LABELS[level], style.LEVEL_COLOURS[level]) for level in LEVELS}
+} | {
+    3 + level: (style.LEVEL_LABELS[level], style.LEVEL_COLOURS[level] if level else MENTION)
+    for level in LEVELS
+}
 #: Stacked in the counts panel, bottom up (the known not labelled are not counted).
 STACKED = [3 + level for level in (5, 4, 3, 2, 1, 0)] + [UNSTATED_STATE, UNKNOWN_STATE]
 
