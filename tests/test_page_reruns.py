@@ -494,10 +494,11 @@ def test_an_incremental_run_gives_the_pages_of_a_forced_run(tmp_path, built_geom
     first = palmares(paths, "run", "--explain")
     assert len(executed(first)) == 6  # overview, 2 editions, 3 collectivities
 
-    for rows, expected in (
+    for rows, expected, compare in (
         (  # one row changed in the last edition
             {**RAW_ROWS, (2024, "Lille", "59"): 4},
             [page(LILLE), edition_page(2024), "overview.html"],
+            False,  # what skipped pages show is compared by the planning tests above
         ),
         (  # the next edition: Brest, labelled in 2024, is absent and shows nothing of 2025
             {
@@ -507,10 +508,13 @@ def test_an_incremental_run_gives_the_pages_of_a_forced_run(tmp_path, built_geom
                 (2025, "Lille", "59"): 5,
             },
             [page(GRENOBLE), page(LILLE), edition_page(2025), "overview.html"],
+            True,
         ),
     ):
         write_laureates(paths, rows)
         assert executed(palmares(paths, "run", "--explain")) == sorted(expected)
+        if not compare:
+            continue
         incremental = pages_shown(paths)
         forced = palmares(paths, "run", "--force")
         assert forced.returncode == 0, forced.stderr
