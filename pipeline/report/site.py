@@ -69,6 +69,10 @@ class Provenance:
     cog_year: str
     built_at: str
     sources: list[dict] = field(default_factory=list)
+    python_version: str = ""
+    lock_sha256: str = ""
+    lock_matches: bool = False
+    packages: list[tuple[str, str]] = field(default_factory=list)  # (name, version), sorted
 
 
 def read_provenance(paths: Paths) -> Provenance:
@@ -82,6 +86,10 @@ def read_provenance(paths: Paths) -> Provenance:
         cog_year=info["cog_year"],
         built_at=info["built_at"],
         sources=[dict(zip(columns, row, strict=True)) for row in rows],
+        python_version=info["python_version"],
+        lock_sha256=info["lock_sha256"],
+        lock_matches=info["lock_matches"] == "oui",
+        packages=[tuple(pin.split("==")) for pin in info["packages"].split()],
     )
 
 
