@@ -86,3 +86,13 @@ def test_a_change_of_the_pipeline_code_takes_the_usual_way(built, monkeypatch):
 
     monkeypatch.setattr(io, "code_fingerprint", lambda: "the code of another version")
     assert not unchanged.is_unchanged(built)
+
+
+def test_another_library_version_takes_the_usual_way(built, monkeypatch):
+    from pipeline import environment, io
+
+    upgraded = {**environment.installed(), "pandas": "99.0"}
+    monkeypatch.setattr(environment, "installed", lambda: upgraded)
+    monkeypatch.setattr(environment, "fingerprint", environment.fingerprint.__wrapped__)
+    monkeypatch.setattr(io, "code_fingerprint", io.code_fingerprint.__wrapped__)
+    assert not unchanged.is_unchanged(built)

