@@ -57,6 +57,10 @@ def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
     for file in files:
         if not file.is_file():
             raise InputError(file, "no such file")
+    if args.dry_run:
+        from pipeline.build import dry_run
+
+        return dry_run.run(args, files, paths)
     figures = [file for file in files if insee_download.looks_like_insee_figure(file)]
     if figures and len(figures) != len(files):
         print(
@@ -243,6 +247,18 @@ def _cmd_stats(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def _cmd_publish(args: argparse.Namespace, paths: Paths) -> int:
+    from pipeline.publish import command
+
+    return command.run(args, paths)
+
+
+def _cmd_template(args: argparse.Namespace, paths: Paths) -> int:
+    from pipeline.build import template
+
+    return template.run(args, paths)
+
+
 def _cmd_reference_refresh(args: argparse.Namespace, paths: Paths) -> int:
     from pipeline.build.sources import reference
 
@@ -282,6 +298,11 @@ def make_parser() -> argparse.ArgumentParser:
         "ingest", help="add palmarès files (CSV/XLSX exports) to data/raw and rebuild"
     )
     ingest_parser.add_argument("files", nargs="+", metavar="FILE")
+    ingest_parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read, resolve and compare with what is held; report, and change nothing",
+    )
     figure = ingest_parser.add_argument_group(
         "INSEE figure downloads (CSV/XLSX from insee.fr): what the file does not say"
     )
@@ -364,6 +385,24 @@ def make_parser() -> argparse.ArgumentParser:
         help="comma-separated among xlsx, csv, md, pdf (default: all)",
     )
     stats.set_defaults(func=_cmd_stats)
+
+    publish = commands.add_parser(
+        "publish",
+        help="write the open-data package (Frictionless Data Package: CSV, Parquet, schemas)",
+    )
+    publish.add_argument("--out", required=True, help="output folder, replaced whole")
+    publish.add_argument(
+        "--compare",
+        metavar="OLD_DIR",
+        help="an earlier package: write the changelog (rows added, removed, changed)",
+    )
+    publish.set_defaults(func=_cmd_publish)
+
+    template = commands.add_parser(
+        "template", help="write the data-entry workbook (XLSX) that `palmares ingest` reads"
+    )
+    template.add_argument("--out", required=True, help="output file, e.g. modele.xlsx")
+    template.set_defaults(func=_cmd_template)
 
     ref = commands.add_parser("reference", help="maintain the reference geography (COG)")
     ref_commands = ref.add_subparsers(dest="reference_command", required=True, metavar="ACTION")

@@ -292,4 +292,12 @@ TINY_SOURCES = [
         "derived_from": "hand-made test rows",
     }
 ]
-TINY_BUILD_INFO = {"git_commit": "test", "cog_year": "2026", "built_at": "2026-11-23 00:00 UTC"}
+TINY_BUILD_INFO = {
+    "git_commit": "test",
+    "cog_year": "2026",
+    "built_at": "2026-11-23 00:00 UTC",
+    "python_version": "CPython 3.11.0",
+    "lock_sha256": "0" * 64,
+    "lock_matches": "oui",
+    "packages": "duckdb==1.0.0 pandas==2.2.0",
+}

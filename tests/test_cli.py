@@ -35,7 +35,10 @@ def test_help_lists_the_subcommands(capsys):
     out = capsys.readouterr().out
     # one line per subcommand, its name first: a word found elsewhere in the help would not do
     listed = re.findall(r"^ {4}(\w+)", out, flags=re.MULTILINE)
-    assert listed == ["run", "build", "ingest", "check", "export", "map", "stats", "reference"]
+    assert listed == [
+        *("run", "build", "ingest", "check", "export", "map", "stats"),
+        *("publish", "template", "reference"),
+    ]
 
 
 @pytest.mark.parametrize("damage", ["delete", "corrupt"])

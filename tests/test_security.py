@@ -55,6 +55,20 @@ REVIEWED_SQL_FORMATTING = {
     "pipeline/run/freshness.py": {"name": "table names read from DuckDB's catalogue"},
     "pipeline/build/schema.py": {"<SCHEMA_SQL>": "schema.sql, part of the package"},
     "pipeline/report/site.py": {"', '.join(columns)": "column names written in the code"},
+    "pipeline/build/dry_run.py": {
+        "table": "'laureates' or 'quarantine', literals in the module",
+        "columns": "column lists written in the module",
+        "'' if mine else 'NOT '": "one of two literals",
+    },
+    "pipeline/publish/licences.py": {"other": "table names from tables.PUBLISHED (constants)"},
+    "pipeline/publish/package.py": {
+        "<tables.select_sql(...)>": "column names from schema.sql or DESCRIBE of the computed "
+        "frame, table names from tables.PUBLISHED",
+    },
+    "pipeline/publish/tables.py": {
+        "<SCHEMA_SQL>": "schema.sql, part of the package",
+        "table.name": "a computed table's name from tables.PUBLISHED",
+    },
     "benchmarks/synthetic.py": {
         "<SCHEMA_SQL>": "schema.sql",
         "table": "table names from schema.sql",

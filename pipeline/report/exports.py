@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from pipeline import io
@@ -41,13 +42,20 @@ def export_computed(paths: Paths, name: str, out: Path, claims: bool = False) ->
     if name not in COMPUTED:
         raise KeyError(name)
     with connect_read_only(paths) as con:
-        table = continuity.continuity_table(continuity.build_basis(con, claims=claims))
-    rest = [column for column in table.columns if column not in CONTINUITY_COLUMNS]
+        table = continuity_export(con, claims=claims)
     coverage = continuity.coverage_of(table)
     coverage_path = out.with_name(f"{out.stem}.coverage.csv")
-    _write_csv(table[CONTINUITY_COLUMNS + rest], out)
+    _write_csv(table, out)
     _write_csv(coverage, coverage_path)
     return len(table), coverage_path
+
+
+def continuity_export(con: duckdb.DuckDBPyConnection, claims: bool = False) -> pd.DataFrame:
+    """The continuity table as exported and published: CONTINUITY_COLUMNS first, then the
+    bounds and details."""
+    table = continuity.continuity_table(continuity.build_basis(con, claims=claims))
+    rest = [column for column in table.columns if column not in CONTINUITY_COLUMNS]
+    return table[CONTINUITY_COLUMNS + rest]
 
 
 def _write_csv(frame: pd.DataFrame, out: Path) -> None:

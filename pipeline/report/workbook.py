@@ -83,21 +83,21 @@ def _lay_out(sheet: Worksheet, frame: pd.DataFrame, name: str, table_name: str) 
 
     for row, key, font, line_points in ABOVE_TABLE:
         text = str(frame.attrs.get(key, name if key == "title" else ""))
-        cell = _write(sheet, row, 1, text)
+        cell = write_cell(sheet, row, 1, text)
         cell.font = font
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if len(widths) > 1:
             sheet.merge_cells(f"A{row}:{last}{row}")
-        sheet.row_dimensions[row].height = line_points * _line_count(text, table_width)
+        sheet.row_dimensions[row].height = line_points * line_count(text, table_width)
 
     header_lines = 1
     for position, (header, is_number, width) in enumerate(zip(headers, numeric, widths), 1):
-        cell = _write(sheet, HEADER_ROW, position, header)
+        cell = write_cell(sheet, HEADER_ROW, position, header)
         cell.font = Font(name=FONT, bold=True)
         cell.fill = HEADER_FILL
         cell.border = HEADER_BORDER
         cell.alignment = _alignment(is_number, vertical="center")
-        header_lines = max(header_lines, _line_count(header, width / BOLD_WIDTH))
+        header_lines = max(header_lines, line_count(header, width / BOLD_WIDTH))
     sheet.row_dimensions[HEADER_ROW].height = LINE_POINTS * header_lines + 4
 
     for offset, values in enumerate(rows, 1):
@@ -106,12 +106,12 @@ def _lay_out(sheet: Worksheet, frame: pd.DataFrame, name: str, table_name: str) 
         for position, (value, is_number, places, width) in enumerate(
             zip(values, numeric, decimals, widths), 1
         ):
-            cell = _write(sheet, row, position, value)
+            cell = write_cell(sheet, row, position, value)
             cell.alignment = _alignment(is_number, vertical="top")
             if is_number:
                 cell.number_format = NUMBER_FORMATS[places]
             elif value is not None:
-                lines = max(lines, _line_count(str(value), width))
+                lines = max(lines, line_count(str(value), width))
         if lines > 1:
             sheet.row_dimensions[row].height = LINE_POINTS * lines
 
@@ -139,7 +139,7 @@ def _page_setup(sheet: Worksheet) -> None:
     sheet.oddFooter.center.text = FOOTER_PAGE
 
 
-def _write(sheet: Worksheet, row: int, column: int, value):
+def write_cell(sheet: Worksheet, row: int, column: int, value):
     """A cell holding `value` as it is: a text stays a text, whatever it starts with."""
     cell = sheet.cell(row, column)
     if isinstance(value, str):
@@ -193,7 +193,7 @@ def _column_width(header: str, texts: list[str]) -> float:
     return round(min(max(longest + PADDING, MIN_WIDTH), MAX_WIDTH), 1)
 
 
-def _line_count(text: str, width: float) -> int:
+def line_count(text: str, width: float) -> int:
     """Lines a text takes once wrapped in a cell `width` characters wide (words kept whole,
     a word longer than the line broken); a text the width was measured on takes one. Counted
     in characters of the default font, so a little high for most texts: a row a little too

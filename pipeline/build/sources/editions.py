@@ -111,6 +111,11 @@ def read_edition_aggregates(path: Path) -> pd.DataFrame:
     return frame[[column.name for column in schema_columns()["edition_aggregate"]]]
 
 
+def label_years(latest: int) -> list[int]:
+    """Every label year from the first to `latest`, but those without an edition."""
+    return [y for y in range(FIRST_EDITION_YEAR, latest + 1) if y not in YEARS_WITHOUT_EDITION]
+
+
 def choose_editions(
     aggregates: pd.DataFrame, laureate_years: set[int]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -121,9 +126,8 @@ def choose_editions(
     """
     single = aggregates[aggregates["first_year"] == aggregates["last_year"]]
     latest = max([*single["first_year"], *laureate_years])
-    years = [y for y in range(FIRST_EDITION_YEAR, latest + 1) if y not in YEARS_WITHOUT_EDITION]
     editions, conflicts = [], []
-    for year in years:
+    for year in label_years(latest):
         rows = single[single["first_year"] == year]
         edition = {"label_year": year}
         for measure in MEASURES:

@@ -21,6 +21,10 @@ Formats read by `read_palmares`:
 - exports as users have them: CSV (`;`, `,` or tab separated; UTF-8 with or without BOM, or
   Windows-1252) or XLSX (first sheet, title rows above the table allowed), with French
   headers (see `HEADER_SPELLINGS`) matched ignoring case, accents and spaces.
+
+The worked example row of the data-entry template (`palmares template`, `TEMPLATE_EXAMPLE`)
+is not data: left as the template wrote it, it is skipped like a blank row; changed, the file
+is refused, since what the person meant by it cannot be told.
 """
 
 from __future__ import annotations
@@ -88,6 +92,25 @@ HEADER_SPELLINGS = {
     "source_url": ("source_url", "Source", "URL"),
     "quote": ("quote", "Citation"),
     "note": ("note", "Remarque"),
+}
+
+#: The worked example row of `palmares template`: a real row of laureates.csv (Marcoux, a
+#: name two communes bear, with the département that tells them apart), as the template writes
+#: it, marked by its note.
+TEMPLATE_EXAMPLE = {
+    "edition": "2018",
+    "name": "Marcoux",
+    "departement": "42",
+    "kind": "Village",
+    "arobases": "2 @",
+    "distinction": None,
+    "code": None,
+    "source_url": "https://www.francebleu.fr/infos/societe/"
+    "loire-marcoux-790-habitants-et-seul-village-internet-du-departement-1518989972",
+    "quote": "Le petit village de Marcoux ... reçu ce label le 8 février ... "
+    "deux symboles s'afficheront",
+    "note": "EXEMPLE : ligne ignorée à l'import. Écrivez vos lignes en dessous, "
+    "laissez celle-ci telle quelle ou supprimez-la.",
 }
 
 #: Columns a palmarès file must have. The arobases column must exist even if some of its cells
@@ -307,6 +330,11 @@ def _canonical_records(path: Path, rows: Rows) -> Rows:
         if any(cell is not None for cell in cells)
     ]
     mapping = _map_columns(path, header_row, headers, data)
+    data = [
+        (number, cells)
+        for number, cells in data
+        if not _is_example(path, number, cells, headers, mapping)
+    ]
     if not data:
         raise InputError(path, f"no data rows under the header (row {header_row})")
     return [(number, _canonical_record(path, number, cells, mapping)) for number, cells in data]
@@ -347,6 +375,39 @@ def _canonical_record(path: Path, number: int, cells: list, mapping: dict[str, i
         ]
     except ValueError as exc:
         raise InputError(path, str(exc), row=number) from None
+
+
+def _is_example(
+    path: Path, number: int, cells: list, headers: list, mapping: dict[str, int]
+) -> bool:
+    """Is this row the template's example (its note is the example's), left unchanged?
+
+    A changed example is refused rather than skipped (its changes would be lost) or read (it
+    says it is not data); columns the file does not have are not compared.
+    """
+    values = {
+        column: cells[index] if index < len(cells) else None for column, index in mapping.items()
+    }
+    note = values.get("note")
+    if not isinstance(note, str) or _words(note) != _words(TEMPLATE_EXAMPLE["note"]):
+        return False
+    changed = [
+        repr(headers[mapping[column]])
+        for column, value in values.items()
+        if value != TEMPLATE_EXAMPLE[column]
+    ]
+    if changed:
+        raise InputError(
+            path,
+            f"this is the template's example row (its note says so), but its {', '.join(changed)} "
+            "cell(s) changed: write your rows below it and leave it as it was, or delete it",
+            row=number,
+        )
+    return True
+
+
+def _words(text: str) -> str:
+    return " ".join(fold(text).split())
 
 
 def _split_departement(published: str) -> tuple[str, str | None]:
