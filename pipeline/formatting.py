@@ -7,6 +7,7 @@ negative number takes the minus sign (U+2212), not the hyphen.
 
 from __future__ import annotations
 
+import unicodedata
 from numbers import Real
 
 import pandas as pd
@@ -29,3 +30,15 @@ def format_percent_fr(value: Real | None, decimals: int = 1) -> str:
     if pd.isna(value):
         return MISSING
     return f"{format_fr(value, decimals)}\u00a0%"
+
+
+def plain(value) -> str:
+    """Text from a file, safe for a terminal: control and formatting characters escaped."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    return "".join(
+        f"\\u{ord(char):04x}"
+        if unicodedata.category(char)[0] == "C" or char in "\u2028\u2029"
+        else char
+        for char in str(value)
+    )

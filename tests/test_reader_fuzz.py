@@ -1194,6 +1194,162 @@ def test_hostile_run_configs(tmp_path, document):
     run(READERS["read_config"], tmp_path, "pipeline.toml", document)
 
 
+# --- Palmarès shapes: header spellings, header row anywhere, footers ------------------------
+
+#: Header spellings as people write them, per field (test_palmares_shapes.py has the shapes).
+SPELLINGS = {
+    "name": [
+        "Collectivité",
+        "COLLECTIVITÉS",
+        "Commune",
+        "Commune / Territoire",
+        "Nom de la collectivité",
+        "nom de la commune",
+        "Collectivité labellisée",
+    ],
+    "departement": ["Département", "Dépt", "N° département", "Code département", "dept."],
+    "arobases": ["Nb @", "Nombre d’@", "Niveau", "Niveau obtenu", "Arobases", "NIVEAUX"],
+    "edition": [
+        "Année",
+        "Édition",
+        "Millésime",
+        "Année du label",
+        "ANNÉES",
+        "Année de labellisation",
+    ],
+}
+YEAR_HEADERS = ["{}", "Label {}", "{} (@)", "Édition {}", "Palmarès {}", "Niveau {}"]
+TITLES = ["Palmarès Villes Internet", "Liste de test", "Extrait (fichier de test)", ""]
+FOOTERS = [
+    "Total : {} collectivités",
+    "Sous-total : {}",
+    "Source : copie de test",
+    "NB : fichier de test",
+    "* fichier de test",
+    "Note : lignes réelles recopiées",
+]
+SHAPES = ["long", "wide", "sheet name", "title"]
+
+
+@dataclass
+class ShapeCase:
+    shape: str
+    lines: list[list]  # the rows of the file (or of its only sheet), from row 1
+    sheet: str | None
+    expected: list[tuple]  # (edition, name, departement, level) read, in file order
+    rows: list[int]  # the source_row of each expected record
+    skipped: list[int]  # rows reported as not laureates
+
+
+def _collectivities(shape: str, chosen: list[dict]) -> list[tuple[tuple, dict]]:
+    """((name, département), {edition: level}) per row of the table: one edition per row,
+    except in a wide table."""
+    if shape != "wide":
+        return [((r["name"], r["departement"]), {r["edition"]: r["level"]}) for r in chosen]
+    keys = dict.fromkeys((r["name"], r["departement"]) for r in chosen)
+    return [
+        (key, {r["edition"]: r["level"] for r in chosen if (r["name"], r["departement"]) == key})
+        for key in keys
+    ]
+
+
+def _line(shape: str, order: list[str], key: tuple, levels: dict, editions) -> list:
+    """The cells of one collectivity's row."""
+    values = {"name": key[0], "departement": key[1] or None}
+    if shape == "wide":
+        return [values[field] for field in order] + [
+            "@" * levels[year] if year in levels else None for year in editions
+        ]
+    ((edition, level),) = levels.items()
+    values |= {"arobases": "@" * level, "edition": edition}
+    return [values[field] for field in order]
+
+
+@st.composite
+def shape_case(draw) -> ShapeCase:
+    """A palmarès in one of the shapes, from test copies of real rows (test_palmares_shapes),
+    with random header spellings, title rows, blank rows and footers."""
+    from test_palmares_shapes import EDITIONS, facts
+
+    shape = draw(st.sampled_from(SHAPES))
+    pool = facts()
+    if shape in ("sheet name", "title"):
+        year = draw(st.sampled_from(EDITIONS))
+        pool = [r for r in pool if r["edition"] == year]
+    chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=5, unique_by=id))
+    fields = ["name", "departement"] + (["arobases"] if shape != "wide" else [])
+    if shape == "long":
+        fields.append("edition")
+    order = draw(st.permutations(fields))
+    header = [draw(st.sampled_from(SPELLINGS[field])) for field in order]
+    if shape == "wide":
+        template = draw(st.sampled_from(YEAR_HEADERS))
+        header += [template.format(year) for year in EDITIONS]
+    titles = draw(st.lists(st.sampled_from(TITLES), max_size=4))
+    sheet = None
+    if shape == "title":
+        titles.insert(draw(st.integers(0, len(titles))), f"Palmarès {year}")
+    if shape == "sheet name":
+        sheet = draw(st.sampled_from([year, f"Palmarès {year}"]))
+    lines = [[title or None] for title in titles] + [header]
+    skipped = [n for n, title in enumerate(titles, 1) if title]
+    expected, rows = [], []
+    for key, levels in _collectivities(shape, chosen):
+        if draw(st.integers(0, 4)) == 0:  # a blank separator row
+            lines.append([None] * len(header))
+            skipped.append(len(lines))
+        lines.append(_line(shape, order, key, levels, EDITIONS))
+        for edition in sorted(levels):
+            expected.append((int(edition), key[0], key[1] or None, levels[edition]))
+            rows.append(len(lines))
+    for footer in draw(st.lists(st.sampled_from(FOOTERS), max_size=3)):
+        if draw(st.booleans()):
+            lines.append([])
+            skipped.append(len(lines))
+        lines.append([footer.format(len(chosen))])
+        skipped.append(len(lines))
+    return ShapeCase(shape, lines, sheet, expected, rows, skipped)
+
+
+@scaled(0.3)
+@given(case=shape_case(), workbook=st.booleans(), separator=st.sampled_from([";", ",", "\t"]))
+def test_palmares_shapes_read_by_meaning(tmp_path, case, workbook, separator):
+    """Whatever the spellings, the header row's place and the footers, every laureate is read,
+    on its row, and every other filled or separating row is reported."""
+    from pipeline.build.sources.palmares import describe
+
+    if workbook or case.sheet is not None:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        book.active.title = case.sheet or "Feuil1"
+        for line in case.lines:
+            book.active.append(line)
+        path = tmp_path / "shape.xlsx"
+        book.save(path)
+    else:
+        path = tmp_path / "shape.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, delimiter=separator).writerows(
+                [[cell or "" for cell in line] for line in case.lines]
+            )
+    result = outcome("read_palmares", describe, path)
+    if isinstance(result, InputError):
+        raise AssertionError(f"{case.shape} refused: {result}")
+    frame = result.frame
+    read = list(
+        zip(
+            frame["edition"].astype(int),
+            frame["name"],
+            frame["departement"].where(frame["departement"].notna(), None),
+            frame["arobases"].astype(int),
+        )
+    )
+    assert sorted(zip(read, frame["source_row"])) == sorted(zip(case.expected, case.rows))
+    (sheet,) = result.sheets
+    assert sorted(item.row for item in sheet.skipped) == sorted(case.skipped)
+
+
 # --- Known bugs, pinned ----------------------------------------------------------------------
 
 

@@ -55,12 +55,19 @@ REVIEWED_SQL_FORMATTING = {
     "pipeline/run/freshness.py": {"name": "table names read from DuckDB's catalogue"},
     "pipeline/build/schema.py": {"<SCHEMA_SQL>": "schema.sql, part of the package"},
     "pipeline/report/site.py": {"', '.join(columns)": "column names written in the code"},
+    "pipeline/analysis/checks.py": {
+        "SOURCE_PATH_SQL": "a constant of the palmarès reader (the file without its locator)"
+    },
     "pipeline/build/dry_run.py": {
+        "SOURCE_PATH_SQL": "a constant of the palmarès reader (the file without its locator)",
         "table": "'laureates' or 'quarantine', literals in the module",
         "columns": "column lists written in the module",
         "'' if mine else 'NOT '": "one of two literals",
     },
-    "pipeline/publish/licences.py": {"other": "table names from tables.PUBLISHED (constants)"},
+    "pipeline/publish/licences.py": {
+        "other": "table names from tables.PUBLISHED (constants)",
+        "SOURCE_PATH_SQL": "a constant of the palmarès reader (the file without its locator)",
+    },
     "pipeline/publish/package.py": {
         "<tables.select_sql(...)>": "column names from schema.sql or DESCRIBE of the computed "
         "frame, table names from tables.PUBLISHED",

@@ -72,7 +72,7 @@ def list_values(book, column_header: str) -> list:
 
 def test_every_column_the_reader_reads_has_a_header_it_accepts(workbook_path, tmp_path):
     book = load_workbook(workbook_path)
-    assert book.sheetnames[0] == template.DATA_SHEET  # the reader reads the first sheet
+    assert book.sheetnames[0] == template.DATA_SHEET  # where a person looks first
     assert {column.key for column in template.COLUMNS} == set(HEADER_SPELLINGS)
     values = {
         "Édition": 2024,

@@ -10,17 +10,20 @@ import duckdb
 import pandas as pd
 
 from pipeline.analysis import coverage as cov
+from pipeline.build.sources.palmares import SOURCE_PATH_SQL
 
 
 def file_accounting(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per source file: rows read, resolved, quarantined, and quarantined rows by reason."""
+    """Per source file (all its sheets and columns): rows read, resolved, quarantined, and
+    quarantined rows by reason."""
     return (
         con.execute(
-            """
+            f"""
         WITH rows AS (
-            SELECT source_file, 'resolved' AS outcome FROM laureates
+            SELECT {SOURCE_PATH_SQL} AS source_file, 'resolved' AS outcome FROM laureates
             UNION ALL
-            SELECT source_file, 'quarantined: ' || split_part(reason, ':', 1) FROM quarantine
+            SELECT {SOURCE_PATH_SQL}, 'quarantined: ' || split_part(reason, ':', 1)
+            FROM quarantine
         )
         PIVOT rows ON outcome USING count(*) GROUP BY source_file ORDER BY source_file
         """

@@ -31,7 +31,7 @@ from pipeline.analysis import checks
 from pipeline.build import ingest, steps
 from pipeline.build.lock import build_lock
 from pipeline.build.sources import insee_download
-from pipeline.build.sources.palmares import read_palmares
+from pipeline.build.sources.palmares import SOURCE_PATH_SQL, Reading, describe
 from pipeline.build.warehouse import connect_read_only
 from pipeline.paths import Paths
 
@@ -71,6 +71,7 @@ class DryRun:
     before: Holdings
     after: Holdings
     before_rebuilt: bool  # the project's warehouse was missing or behind data/raw
+    readings: list[Reading]  # what the reader understood of each file (shape, headers, rows)
 
 
 def run(args: argparse.Namespace, files: list[Path], paths: Paths) -> int:
@@ -98,8 +99,8 @@ def dry_run(
 ) -> DryRun:
     """Ingest `files` into a scratch copy of the project and compare; raises `InputError`
     (file, row, problem) for a file the real ingest would refuse, before anything is copied."""
-    for file in files:
-        read_palmares(file)  # what `ingest.ingest` checks first, so a bad file costs no copy
+    # What `ingest.ingest` checks first, so a bad file costs no copy.
+    readings = [describe(file, file.name) for file in files]
     with tempfile.TemporaryDirectory(prefix="palmares-dry-run-") as scratch:
         copy = Paths(Path(scratch))
         snapshot(paths, copy)
@@ -113,7 +114,7 @@ def dry_run(
         progress = steps.Progress(steps.TABLE_STEPS, report)
         outcome = ingest.ingest(copy, files, lambda: steps.build_tables(copy, progress))
         after = holdings(copy, list(sources))
-    return DryRun(outcome, sources, before, after, before_rebuilt)
+    return DryRun(outcome, sources, before, after, before_rebuilt, readings)
 
 
 def snapshot(paths: Paths, copy: Paths) -> None:
@@ -141,7 +142,7 @@ def holdings(paths: Paths, source_files: list[str]) -> Holdings:
         def rows(table: str, columns: str, mine: bool = True) -> pd.DataFrame:
             return con.execute(
                 f"SELECT {columns} FROM {table} "
-                f"WHERE {'' if mine else 'NOT '}list_contains(?, source_file) "
+                f"WHERE {'' if mine else 'NOT '}list_contains(?, {SOURCE_PATH_SQL}) "
                 "ORDER BY source_file, source_row",
                 [source_files],
             ).df()

@@ -8,7 +8,6 @@ characters are shown escaped (`plain`), never sent to the terminal as they are.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 
 import pandas as pd
@@ -16,7 +15,8 @@ import pandas as pd
 from pipeline.analysis.collectivity import CHECKS, level_text, reason_text
 from pipeline.analysis.coverage import STATUS_NAMES
 from pipeline.build.dry_run import DryRun
-from pipeline.formatting import format_fr, format_percent_fr
+from pipeline.build.sources.palmares import source_path
+from pipeline.formatting import format_fr, format_percent_fr, plain
 from pipeline.paths import Paths
 
 #: How a row was identified (`laureates.resolution_method`), in French.
@@ -61,18 +61,6 @@ LEVELS = (
 ROW_KEY = ["edition", "name", "departement", "arobases", "kind", "distinction"]
 
 
-def plain(value) -> str:
-    """Text from a file, safe for a terminal: control and formatting characters escaped."""
-    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
-        return ""
-    return "".join(
-        f"\\u{ord(char):04x}"
-        if unicodedata.category(char)[0] == "C" or char in "\u2028\u2029"
-        else char
-        for char in str(value)
-    )
-
-
 def render(result: DryRun, paths: Paths) -> str:
     """The whole report: rows read, identified, set aside, contradicting, and coverage."""
     sections = [
@@ -108,13 +96,17 @@ def _header(result: DryRun, paths: Paths) -> list[str]:
 
 
 def _where(result: DryRun, source_file: str, row) -> str:
-    name = result.sources.get(source_file)
-    file = f"« {plain(name)} »" if name is not None else plain(source_file)
-    return f"{file}, ligne {int(row)}"
+    path = source_path(source_file)
+    name = result.sources.get(path)
+    file = f"« {plain(name)} »" if name is not None else plain(path)
+    place = source_file[len(path) + 1 :].replace("=", " ").replace(";", ", ")
+    return f"{file}{f', {plain(place)}' if place else ''}, ligne {int(row)}"
 
 
 def _rows_read(result: DryRun) -> list[str]:
-    lines = ["1. LIGNES LUES"]
+    lines = ["1. LIGNES LUES", "Ce que la lecture a compris de chaque fichier :"]
+    lines += [f"  {line}" for reading in result.readings for line in reading.lines()]
+    lines.append("Ce que deviendraient les lignes lues :")
     accounting = result.after.accounting.set_index("source_file")
     for source, name in result.sources.items():
         counts = accounting.loc[source]

@@ -1,8 +1,9 @@
 """`palmares template --out modele.xlsx`: a workbook the association's staff fill in, sure to
 ingest.
 
-The data sheet comes first, since the palmarès reader reads the first sheet: one French header
-per column the reader reads (each one of its accepted spellings, `HEADER_SPELLINGS`), then the
+The data sheet comes first, where a person looks (the reader reads every sheet that holds a
+palmarès table, and reports the instructions and lists as not read): one French header per
+column the reader reads (each one of its accepted spellings, `HEADER_SPELLINGS`), then the
 worked example row the reader skips (`TEMPLATE_EXAMPLE`), a real fact of laureates.csv. Levels,
 kinds, label years and département codes (the reference geography's) are chosen in drop-down
 lists kept on a protected sheet and referenced by named ranges; the instructions sheet says in

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
+from pipeline.build.sources.palmares import SOURCE_PATH_SQL
 from pipeline.publish.tables import Table
 
 LICENCE_OUVERTE = {
@@ -44,7 +45,8 @@ def source_rows(con: duckdb.DuckDBPyConnection, table: Table) -> list[dict]:
     named: set[str] = set()
     for other in table.rests_on:
         named |= {
-            path for (path,) in con.execute(f"SELECT DISTINCT source_file FROM {other}").fetchall()
+            path
+            for (path,) in con.execute(f"SELECT DISTINCT {SOURCE_PATH_SQL} FROM {other}").fetchall()
         }
     rows = con.execute(
         "SELECT path, producer, title, licence, url, retrieved_date, sha256 FROM source "

@@ -118,6 +118,20 @@ def xlsx_rows(
     path: Path, value: Callable[[object], object], *, invalid_advice: str, damaged_advice: str = ""
 ) -> Rows:
     """The first sheet's cells: formula cells as `Formula`, the others through `value`."""
+    return xlsx_sheets(
+        path, value, invalid_advice=invalid_advice, damaged_advice=damaged_advice, first_only=True
+    )[0][1]
+
+
+def xlsx_sheets(
+    path: Path,
+    value: Callable[[object], object],
+    *,
+    invalid_advice: str,
+    damaged_advice: str = "",
+    first_only: bool = False,
+) -> list[tuple[str, Rows]]:
+    """(name, rows) of every worksheet, in the workbook's order (or of the first only)."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -126,20 +140,24 @@ def xlsx_rows(
             return Formula(cell.coordinate, str(getattr(cell.value, "text", cell.value)))
         return value(cell.value)
 
+    tail = f": {damaged_advice}" if damaged_advice else ""
     try:
         workbook = load_workbook(path, data_only=False)
-        sheet = workbook.worksheets[0]
-        rows = []
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            rows.append((number, [cell_value(cell) for cell in cells]))
+        if not workbook.worksheets:
+            raise InputError(path, f"damaged Excel workbook (no worksheet){tail}")
+        sheets = []
+        for sheet in workbook.worksheets[:1] if first_only else workbook.worksheets:
+            rows = []
+            for number, cells in enumerate(sheet.iter_rows(), start=1):
+                rows.append((number, [cell_value(cell) for cell in cells]))
+            sheets.append((sheet.title, rows))
     except OSError as exc:
         raise InputError(path, f"cannot read the file ({exc.strerror or exc})") from None
     except (zipfile.BadZipFile, InvalidFileException):
         raise InputError(path, f"not a valid Excel workbook (.xlsx): {invalid_advice}") from None
     except (KeyError, IndexError, ValueError, SyntaxError, zlib.error) as exc:
         # What openpyxl raises on a damaged workbook: missing parts, cut or invalid XML.
-        tail = f": {damaged_advice}" if damaged_advice else ""
         raise InputError(
             path, f"damaged Excel workbook ({type(exc).__name__}: {exc}){tail}"
         ) from None
-    return rows
+    return sheets
