@@ -51,65 +51,78 @@ def _cmd_build(args: argparse.Namespace, paths: Paths) -> int:
 def _cmd_ingest(args: argparse.Namespace, paths: Paths) -> int:
     from pipeline.build import ingest
     from pipeline.build.lock import build_lock
-    from pipeline.build.sources import insee, insee_download, reference
+    from pipeline.build.sources import insee_download
 
-    files = [Path(name) for name in args.files]
-    for file in files:
-        if not file.is_file():
-            raise InputError(file, "no such file")
+    files = ingest.existing_files(args.files)
+    problem = ingest.usage_problem(args.complete, args.declared_by, files)
+    if problem:
+        print(f"error: {problem}; nothing was written", file=sys.stderr)
+        return 2
     if args.dry_run:
         from pipeline.build import dry_run
 
         return dry_run.run(args, files, paths)
     figures = [file for file in files if insee_download.looks_like_insee_figure(file)]
-    if figures and len(figures) != len(files):
-        print(
-            "error: give INSEE figure downloads and palmarès files in separate `palmares ingest` "
-            "calls (a figure needs --indicator, --year, ... that a palmarès file does not)",
-            file=sys.stderr,
-        )
-        return 2
     progress = steps.Progress(total=steps.TABLE_STEPS, report=print)
 
     def rebuild():
         return steps.build_tables(paths, progress)
 
     with build_lock(paths):
+        declared_before = ingest.declarations(paths)
         if figures:
-            try:
-                metadata = insee.ingest_metadata(
-                    indicator=args.indicator,
-                    year=args.year,
-                    definition=args.definition,
-                    scope=args.scope,
-                    source_url=args.source_url,
-                    publication=args.publication,
-                    estimation=args.estimation,
-                    geography_vintage=args.geography_vintage,
-                    breakdown=args.breakdown,
-                    breakdown_value=args.breakdown_value,
-                    second_hand_via=args.second_hand_via,
-                )
-            except insee.MetadataError as exc:
-                print(f"error: {exc}", file=sys.stderr)
+            outcome = _ingest_figures(args, paths, files, rebuild)
+            if outcome is None:
                 return 1
-            reference_tables = reference.read_reference(paths.reference)
-            outcome = ingest.ingest_figures(
-                paths, [(file, metadata) for file in files], reference_tables, rebuild
-            )
         else:
-            outcome = ingest.ingest(paths, files, rebuild)
+            declared_by = args.declared_by if args.complete else None
+
+            def understood(reading) -> None:
+                print("\n".join(reading.lines()))
+
+            outcome = ingest.ingest(paths, files, rebuild, declared_by, understood)
+        declared_after = ingest.declarations(paths)
         unchanged = all(what == "unchanged" for what in outcome.values())
         behind = unchanged and not steps.warehouse_is_current(paths)
         if behind:  # data/raw changed since the last build: an interrupted ingest, or a hand edit
             rebuild()
     for name, what in outcome.items():
         print(f"{name}: {what}")
+    for line in ingest.declaration_news(list(outcome), declared_before, declared_after):
+        print(line)
     if behind:
         print("The warehouse was behind data/raw (an interrupted run?): rebuilt.")
     elif unchanged:
         print("Nothing changed; the warehouse was not rebuilt.")
     return 0
+
+
+def _ingest_figures(args: argparse.Namespace, paths: Paths, files: list[Path], rebuild):
+    """INSEE figure downloads, with what the user says of them; None after a metadata error."""
+    from pipeline.build import ingest
+    from pipeline.build.sources import insee, reference
+
+    try:
+        metadata = insee.ingest_metadata(
+            indicator=args.indicator,
+            year=args.year,
+            definition=args.definition,
+            scope=args.scope,
+            source_url=args.source_url,
+            publication=args.publication,
+            estimation=args.estimation,
+            geography_vintage=args.geography_vintage,
+            breakdown=args.breakdown,
+            breakdown_value=args.breakdown_value,
+            second_hand_via=args.second_hand_via,
+        )
+    except insee.MetadataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    reference_tables = reference.read_reference(paths.reference)
+    return ingest.ingest_figures(
+        paths, [(file, metadata) for file in files], reference_tables, rebuild
+    )
 
 
 def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
@@ -121,6 +134,9 @@ def _cmd_check(args: argparse.Namespace, paths: Paths) -> int:
     sections = {
         "Rows per source file (read = resolved + quarantined)": checks.file_accounting,
         "Coverage per edition (held vs published totals)": checks.coverage,
+        "Edition values on which sources disagree (kept by the written rule)": (
+            checks.edition_conflicts
+        ),
         "Level conflicts (same collectivity and edition, two levels)": checks.level_conflicts,
         "Duplicates (same collectivity and edition, several rows)": checks.duplicates,
         "Press claims checked against the palmarès": checks.claim_checks,
@@ -302,6 +318,18 @@ def make_parser() -> argparse.ArgumentParser:
         "--dry-run",
         action="store_true",
         help="read, resolve and compare with what is held; report, and change nothing",
+    )
+    declaration = ingest_parser.add_argument_group(
+        "declaring a palmarès export complete (both or neither)"
+    )
+    declaration.add_argument(
+        "--complete",
+        action="store_true",
+        help="each file is the whole palmarès of every edition it holds: recorded in the "
+        "manifest with --declared-by and today's date; its counts become exact",
+    )
+    declaration.add_argument(
+        "--declared-by", metavar="NAME", help="who declares the files complete"
     )
     figure = ingest_parser.add_argument_group(
         "INSEE figure downloads (CSV/XLSX from insee.fr): what the file does not say"

@@ -82,6 +82,7 @@ OTHER_TABLES = (
     "edition_aggregate",
     "edition",
     "edition_conflict",
+    "complete_declaration",
     "laureates",
     "quarantine",
     "claim",

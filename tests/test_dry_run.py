@@ -286,7 +286,7 @@ def test_an_insee_figure_download_is_refused(tmp_path):
     paths = new_project(tmp_path / "project")
     figure = tmp_path / "regions.csv"
     figure.write_text("Code région;Région;Taux (en %)\n27;Bourgogne-Franche-Comté;19\n", "utf-8")
-    result = palmares(paths, "ingest", "--dry-run", str(figure), str(CSV))
+    result = palmares(paths, "ingest", "--dry-run", str(figure))
     assert result.returncode == 2
     assert f"{figure}: looks like an INSEE figure download" in result.stderr
     assert "palmarès exports only" in result.stderr

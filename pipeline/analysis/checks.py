@@ -46,6 +46,16 @@ def coverage(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return cov.wide(cov.coverage_model(con))
 
 
+def edition_conflicts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Edition values on which sources disagree (a declared list's count included): each
+    value, its sources, whether it was kept and by which step of the written rule."""
+    return con.execute(
+        "SELECT label_year AS edition, measure, value, is_chosen AS kept, rule, "
+        "array_to_string(source_urls, ' | ') AS sources FROM edition_conflict "
+        "ORDER BY label_year, measure, NOT is_chosen, value"
+    ).df()
+
+
 #: The columns of `coverage` the overview shows, with their French headers.
 COVERAGE_HEADERS = {
     "edition": "Édition",

@@ -3,16 +3,34 @@
 
 Coverage is decided per edition and per *scope*: `all` (the whole list), each level (`5@` ...
 `1@`, `mention`) and `TEN` (the «Territoire d'excellence numérique» list). The rows *held* for
-a scope are the distinct collectivities resolved at that scope plus the rows set aside
+a scope are the distinct collectivities resolved at that scope plus the distinct rows set aside
 (quarantined) at that scope: a row set aside is a row of the list we hold without knowing, or
-without being sure, which collectivity it names. The *share held* is held / published.
+without being sure, which collectivity it names. Rows set aside are distinct as resolved rows
+are: rows of the same edition with the same published name (case, accents and punctuation
+aside) and the same département, or none on both, are one row, however many files send it
+(the association's export re-sends the rows of laureates.csv). The *share held* is held /
+published.
 
 A scope is *complete* when the rows held equal the published count (`edition.total_labelled`,
 `n_5` ..., `n_ten`), provided every row set aside is either identified as foreign / not a
 collectivity (it still counts: Bromont, Québec, is one of the ten 5 @ of 2006) or ambiguous
 with a list of candidates. A row set aside with no candidate could be anyone: the scope is then
-not complete. A level without a published count is complete too when the edition's whole list
-is complete and every row of it states its level: the list then gives every level's count.
+not complete; so could a row whose candidates are only the closest names of an unknown one
+(reason "unknown", "fuzzy score below threshold"...): only an ambiguous row's candidates are
+every collectivity it may be. A level without a published count is complete too when the
+edition's whole list is complete and every row of it states its level: the list then gives
+every level's count.
+
+A list *declared complete* (`palmares ingest --complete`, table `complete_declaration`) gives
+its edition's published counts (its rows, and its rows per level: `sources.editions`, step 0 of
+the written rule), so the same rule makes the edition complete when the rows held are the
+list's (`basis` "declared list"), and every count, change and first edition that rests on
+completeness follows. A declared edition with rows set aside is complete in what it allows:
+every laureate is a row of the list, so a collectivity without a row is not labelled, except
+the candidates of an ambiguous row, which stay possible (continuity's knowledge grid); the
+levels are exact when every row states its level, set aside or not; kinds and places are not
+while a French row is set aside (`exact_breakdowns`). A row set aside that could be anyone
+keeps the edition not complete, declared or not.
 
 Every breakdown of a complete edition is *exact* wherever each row states the attribute
 (`exact_breakdowns`): kinds when every row is resolved and states its kind; places
@@ -114,24 +132,33 @@ def coverage_model(
                        count_if(ten) AS "TEN"
                 FROM per_code GROUP BY edition
             ) ON COLUMNS(* EXCLUDE (edition)) INTO NAME scope VALUE n
-        ), q AS (
-            SELECT edition, arobases, distinction,
-                   NOT (reason LIKE 'foreign%' OR reason LIKE 'not a collectivity%')
-                   AND (candidates IS NULL OR len(candidates) = 0) AS unidentified
+        ), q AS (  -- one row per row set aside, however many files send it (see above)
+            SELECT edition,
+                   bit_or(CASE WHEN arobases IS NULL THEN 0 ELSE 1 << (arobases + 1) END)
+                       AS bits,
+                   bool_or(coalesce({TEN_SQL}, false)) AS ten,
+                   bool_or(NOT (reason LIKE 'foreign%' OR reason LIKE 'not a collectivity%'
+                                OR (reason LIKE 'ambiguous%' AND coalesce(len(candidates), 0) > 0)))
+                       AS unidentified
             FROM quarantine
+            GROUP BY edition,  -- the published name folded (case, accents, punctuation)
+                     trim(regexp_replace(lower(strip_accents(name)), '[^a-z0-9]+', ' ', 'g')),
+                     coalesce(upper(trim(departement)), '')
         ), set_aside AS (
             SELECT edition, 'all' AS scope, count(*) AS n, count_if(unidentified) AS unidentified
             FROM q GROUP BY 1
             UNION ALL
-            SELECT edition, CASE arobases WHEN 0 THEN 'mention' ELSE arobases || '@' END,
-                   count(*), count_if(unidentified) FROM q WHERE arobases IS NOT NULL GROUP BY 1, 2
+            SELECT edition, scope, count(*), count_if(unidentified) FROM (
+                SELECT edition, unidentified, CASE level WHEN 0 THEN 'mention'
+                                                         ELSE level || '@' END AS scope
+                FROM q, range(0, 6) levels(level) WHERE (bits & (1 << (level + 1))) <> 0)
+            GROUP BY 1, 2
             UNION ALL
-            SELECT edition, 'TEN', count(*), count_if(unidentified) FROM q WHERE {TEN_SQL}
-            GROUP BY 1
+            SELECT edition, 'TEN', count(*), count_if(unidentified) FROM q WHERE ten GROUP BY 1
         ), unstated AS (  -- rows of the edition whose level no source states
             SELECT edition, count(*) AS n FROM (
                 SELECT edition FROM per_code WHERE bits = 0
-                UNION ALL SELECT edition FROM q WHERE arobases IS NULL) GROUP BY 1
+                UNION ALL SELECT edition FROM q WHERE bits = 0) GROUP BY 1
         )
         SELECT s.edition::INTEGER AS edition, s.scope, s.published::INTEGER AS published,
                coalesce(r.n, 0)::INTEGER AS held_resolved,
@@ -155,6 +182,12 @@ def coverage_model(
     ]
     frame["complete"] = frame["status"] == "complete"
     frame["basis"] = "computed"
+    declared = {
+        e for (e,) in con.execute("SELECT DISTINCT edition FROM complete_declaration").fetchall()
+    }
+    frame.loc[
+        frame["complete"] & frame["edition"].isin(declared) & (frame["scope"] != "TEN"), "basis"
+    ] = "declared list"
     if coverage is not None:
         frame = _declare(frame, coverage)
     frame = _levels_from_whole_list(frame)

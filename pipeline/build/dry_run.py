@@ -72,6 +72,7 @@ class DryRun:
     after: Holdings
     before_rebuilt: bool  # the project's warehouse was missing or behind data/raw
     readings: list[Reading]  # what the reader understood of each file (shape, headers, rows)
+    declared: dict[str, dict]  # file name → its declaration of completeness, if any
 
 
 def run(args: argparse.Namespace, files: list[Path], paths: Paths) -> int:
@@ -89,13 +90,21 @@ def run(args: argparse.Namespace, files: list[Path], paths: Paths) -> int:
             file=sys.stderr,
         )
         return 2
-    result = dry_run(paths, files, report=lambda line: print(line, file=sys.stderr))
+    result = dry_run(
+        paths,
+        files,
+        report=lambda line: print(line, file=sys.stderr),
+        declared_complete_by=args.declared_by if args.complete else None,
+    )
     print(dry_run_report.render(result, paths))
     return 0
 
 
 def dry_run(
-    paths: Paths, files: list[Path], report: Callable[[str], None] = lambda line: None
+    paths: Paths,
+    files: list[Path],
+    report: Callable[[str], None] = lambda line: None,
+    declared_complete_by: str | None = None,
 ) -> DryRun:
     """Ingest `files` into a scratch copy of the project and compare; raises `InputError`
     (file, row, problem) for a file the real ingest would refuse, before anything is copied."""
@@ -112,9 +121,16 @@ def dry_run(
         before = holdings(copy, list(sources))
         report("Ingesting into the scratch copy")
         progress = steps.Progress(steps.TABLE_STEPS, report)
-        outcome = ingest.ingest(copy, files, lambda: steps.build_tables(copy, progress))
+        outcome = ingest.ingest(
+            copy, files, lambda: steps.build_tables(copy, progress), declared_complete_by
+        )
         after = holdings(copy, list(sources))
-    return DryRun(outcome, sources, before, after, before_rebuilt, readings)
+        declared = {
+            name: declaration
+            for name, declaration in ingest.declarations(copy).items()
+            if name in outcome
+        }
+    return DryRun(outcome, sources, before, after, before_rebuilt, readings, declared)
 
 
 def snapshot(paths: Paths, copy: Paths) -> None:

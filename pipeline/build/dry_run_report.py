@@ -87,10 +87,16 @@ def _header(result: DryRun, paths: Paths) -> list[str]:
         if result.before_rebuilt
         else f"« avant » est l'entrepôt actuel ({paths.warehouse}), à jour de data/raw"
     )
+    declared = [
+        f"« {plain(name)} » : éditions {', '.join(map(str, declaration['editions']))} "
+        f"déclarées complètes par {plain(declaration['by'])} ({declaration['on']})."
+        for name, declaration in result.declared.items()
+    ]
     return [
         "ESSAI À BLANC de `palmares ingest` : rien n'a été écrit, data/raw et l'entrepôt sont "
         "inchangés.",
         f"Comparaison avec ce que le projet détient : {before}.",
+        *declared,
         "Pour importer pour de bon : la même commande sans --dry-run.",
     ]
 

@@ -6,6 +6,11 @@ files are identified by name, so ingesting the same file again changes nothing a
 corrected file with the same name replaces the earlier version. Every file is read and checked
 before anything is written, and the warehouse is rebuilt from all raw files: if that fails, the
 previous imports and manifest are put back.
+
+A palmarès file may be declared complete for the editions it holds (`--complete --declared-by
+NAME`): the declaration is part of the file's manifest entry (`manifest.DECLARED_COMPLETE`),
+so ingesting the same file with or without it is a change of the entry ("replaced"), while the
+same declaration again, another day, changes nothing.
 """
 
 from __future__ import annotations
@@ -20,21 +25,111 @@ import pandas as pd
 from pipeline.build import manifest
 from pipeline.build.assemble import illectronism
 from pipeline.build.sources import insee
-from pipeline.build.sources.insee_download import read_insee_figure
-from pipeline.build.sources.palmares import read_palmares
+from pipeline.build.sources.insee_download import looks_like_insee_figure, read_insee_figure
+from pipeline.build.sources.palmares import Reading, describe
+from pipeline.errors import InputError
 from pipeline.io import atomic_path, file_sha256
 from pipeline.paths import Paths
 
 IMPORTS = "imports"
 
 
-def ingest(paths: Paths, files: list[Path], rebuild: Callable[[], None]) -> dict[str, str]:
+def ingest(
+    paths: Paths,
+    files: list[Path],
+    rebuild: Callable[[], None],
+    declared_complete_by: str | None = None,
+    understood: Callable[[Reading], None] = lambda reading: None,
+) -> dict[str, str]:
     """Add or replace palmarès files, then rebuild (the caller holds the build lock); return
-    what happened to each file: "added", "replaced" or "unchanged"."""
+    what happened to each file: "added", "replaced" or "unchanged". With
+    `declared_complete_by` (who declares it), each file is declared, today, the whole list of
+    every edition it holds. ValueError for an unusable name, before anything is written.
+    `understood` is given what the reader understood of each file (shape, headers, rows)."""
+    by = None if declared_complete_by is None else manifest.declarer(declared_complete_by)
+    staged = []
     for file in files:
-        read_palmares(file)  # refuse a bad file before touching anything
-    staged = [(file, _entry(f"{IMPORTS}/{file.name}", file, file_sha256(file))) for file in files]
+        reading = describe(file, file.name)  # refuse a bad file before touching anything
+        understood(reading)
+        rows = reading.frame
+        entry = _entry(f"{IMPORTS}/{file.name}", file, file_sha256(file))
+        if by is not None:
+            editions = sorted(int(e) for e in rows["edition"].dropna().unique())
+            entry[manifest.DECLARED_COMPLETE] = {
+                "by": by,
+                "on": dt.date.today().isoformat(),
+                "editions": editions,
+            }
+        staged.append((file, entry))
     return add_files(paths.raw / "palmares", staged, rebuild)
+
+
+def declarations(paths: Paths) -> dict[str, dict]:
+    """The palmarès imports declared complete, by file name: {"by", "on", "editions"} as
+    the manifest records them (what the CLI reports before and after an ingest)."""
+    return {
+        Path(entry["path"]).name: entry[manifest.DECLARED_COMPLETE]
+        for entry in manifest.load(paths.raw / "palmares")
+        if entry["path"].startswith(f"{IMPORTS}/") and entry.get(manifest.DECLARED_COMPLETE)
+    }
+
+
+def existing_files(names: list[str]) -> list[Path]:
+    """The files named on the command line; InputError for one that does not exist."""
+    files = [Path(name) for name in names]
+    for file in files:
+        if not file.is_file():
+            raise InputError(file, "no such file")
+    return files
+
+
+def usage_problem(complete: bool, declared_by: str | None, files: list[Path]) -> str | None:
+    """Why the files, `--complete` and `--declared-by` cannot be used as given (None when they
+    can)."""
+    figures = [file.name for file in files if looks_like_insee_figure(file)]
+    if figures and len(figures) != len(files):
+        return (
+            "give INSEE figure downloads and palmarès files in separate `palmares ingest` calls "
+            "(a figure needs --indicator, --year, ... that a palmarès file does not)"
+        )
+    if not complete and declared_by is None:
+        return None
+    if not complete or declared_by is None:
+        return (
+            "--complete and --declared-by go together: say who declares the files the whole "
+            'palmarès of their editions (--complete --declared-by "NAME")'
+        )
+    if figures:
+        return (
+            f"{', '.join(figures)}: --complete is for palmarès exports, not for INSEE figure "
+            "downloads"
+        )
+    try:
+        manifest.declarer(declared_by)
+    except ValueError as exc:
+        return f"--declared-by: {exc}"
+    return None
+
+
+def declaration_news(
+    names: list[str], before: dict[str, dict], after: dict[str, dict]
+) -> list[str]:
+    """What an ingest changed in the declarations of completeness of these files (`declarations`
+    before and after it), one line per file whose declaration was made or withdrawn."""
+    lines = []
+    for name in names:
+        was, now = before.get(name), after.get(name)
+        if now and now != was:
+            editions = ", ".join(map(str, now["editions"]))
+            lines.append(
+                f"{name}: declared complete for edition(s) {editions} by {now['by']} on {now['on']}"
+            )
+        elif was and not now:
+            lines.append(
+                f"{name}: no longer declared complete (declared by {was['by']} on {was['on']}); "
+                "ingest it with --complete --declared-by to declare it again"
+            )
+    return lines
 
 
 def ingest_figures(
@@ -105,9 +200,7 @@ def add_files(
     changed: list[tuple[Path, dict]] = []
     for file, entry in staged:
         previous = known.get(entry["path"])
-        if previous is not None and all(
-            previous.get(key) == entry.get(key) for key in ("sha256", "figure")
-        ):
+        if previous is not None and _same_entry(previous, entry):
             outcome[file.name] = "unchanged"
             continue
         outcome[file.name] = "replaced" if previous is not None else "added"
@@ -129,6 +222,19 @@ def add_files(
     finally:
         shutil.rmtree(backup["folder"], ignore_errors=True)
     return outcome
+
+
+def _same_entry(previous: dict, entry: dict) -> bool:
+    """True when an entry says what the listed one says: same content, same figure
+    description, same declaration of completeness (who and which editions; not the day)."""
+
+    def declared(item: dict) -> tuple | None:
+        declaration = item.get(manifest.DECLARED_COMPLETE)
+        return None if not declaration else (declaration.get("by"), declaration.get("editions"))
+
+    return all(previous.get(key) == entry.get(key) for key in ("sha256", "figure")) and (
+        declared(previous) == declared(entry)
+    )
 
 
 def _entry(relative: str, file: Path, digest: str) -> dict:

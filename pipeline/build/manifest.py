@@ -4,12 +4,18 @@ Each entry gives a file's provenance with the keys of the warehouse `source` tab
 `role` saying which reader takes it. Files obtained from outside are immutable: their sha256 is
 recorded and checked at every build. Decision files the maintainers edit (overrides, claim
 interpretations) are marked `"edited": true`: their hash is recorded at build time instead.
+
+A palmarès file entry may declare its file complete for its editions (`palmares ingest
+--complete --declared-by NAME`): `"declared_complete": {"by": NAME, "on": "YYYY-MM-DD",
+"editions": [...]}`. The declaration is provenance like the rest of the entry: it is kept in
+data/raw, survives rebuilds, and changing it is a change of the entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 
 from pipeline import io
@@ -19,6 +25,9 @@ from pipeline.errors import InputError
 MANIFEST = "manifest.json"
 #: Keys every entry must have besides `sha256`/`size_bytes`/`row_count`, which are filled in.
 REQUIRED = ("path", "role", "producer", "title", "licence", "url", "retrieved_date")
+#: The key of a palmarès file entry that declares the file complete for its editions.
+DECLARED_COMPLETE = "declared_complete"
+DECLARER_MAX_LENGTH = 120
 
 
 def load(directory: Path) -> list[dict]:
@@ -85,3 +94,57 @@ def source_row(root: Path, directory: Path, entry: dict, row_count: int | None) 
         "derived_from": entry.get("derived_from"),
     }
     return {column.name: row[column.name] for column in schema_columns()["source"]}
+
+
+def declarer(name: object) -> str:
+    """The name of who declares a file complete, trimmed; ValueError for an empty name, a
+    control character (a line break would forge lines in reports) or a name over
+    DECLARER_MAX_LENGTH characters."""
+    text = name.strip() if isinstance(name, str) else ""
+    if not text:
+        raise ValueError("the name of who declares the file complete is empty")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text):
+        raise ValueError(
+            "the name of who declares the file complete holds a control or invisible character"
+        )
+    if len(text) > DECLARER_MAX_LENGTH:
+        raise ValueError(
+            f"the name of who declares the file complete is longer than {DECLARER_MAX_LENGTH} "
+            "characters"
+        )
+    return text
+
+
+def complete_declaration(directory: Path, entry: dict, editions_in_file: set[int]) -> dict | None:
+    """The entry's declaration that its file is the whole list of some editions, checked (a
+    person, an ISO date, editions the file holds, on a palmarès file), as {"by", "on" (a date),
+    "editions" (sorted)}; None when the entry declares nothing."""
+    declared = entry.get(DECLARED_COMPLETE)
+    if declared is None:
+        return None
+    where = directory / MANIFEST
+    problem = f"file entry {entry['path']}: {DECLARED_COMPLETE}"
+    if entry.get("role") != "palmares":
+        raise InputError(where, f"{problem} is only for palmarès files (role 'palmares')")
+    if not isinstance(declared, dict):
+        raise InputError(where, f'{problem} is not {{"by": ..., "on": ..., "editions": [...]}}')
+    try:
+        by = declarer(declared.get("by"))
+        on = dt.date.fromisoformat(declared.get("on"))
+    except (TypeError, ValueError) as exc:
+        raise InputError(where, f"{problem}: {exc}") from None
+    editions = declared.get("editions")
+    if (
+        not isinstance(editions, list)
+        or not editions
+        or not all(isinstance(e, int) and not isinstance(e, bool) for e in editions)
+    ):
+        raise InputError(where, f"{problem}: editions is not a list of label years")
+    absent = sorted(set(editions) - editions_in_file)
+    if absent:
+        raise InputError(
+            where,
+            f"{problem}: the file has no row of edition(s) {', '.join(map(str, absent))}; "
+            "a file can be declared complete only for the editions it lists",
+        )
+    return {"by": by, "on": on, "editions": sorted(set(editions))}

@@ -183,6 +183,17 @@ CREATE TABLE edition_conflict (
     PRIMARY KEY (label_year, measure, value)
 );
 
+-- Palmarès files declared complete for their editions (`palmares ingest --complete`), as their
+-- manifest entry records it: the file's rows of the edition are the edition's whole list.
+CREATE TABLE complete_declaration (
+    source_file   VARCHAR  NOT NULL,         -- relative to the project root
+    edition       SMALLINT NOT NULL,
+    rows_in_file  INTEGER  NOT NULL,         -- the file's rows of the edition: the declared list's count
+    declared_by   VARCHAR  NOT NULL,         -- who declared it (--declared-by), as given
+    declared_on   DATE     NOT NULL,         -- the day it was declared
+    PRIMARY KEY (source_file, edition)
+);
+
 -- Every palmarès row that resolved to a collectivity: one sourced fact per row.
 CREATE TABLE laureates (
     source_file        VARCHAR  NOT NULL,    -- relative to the project root
@@ -279,6 +290,7 @@ CREATE TABLE undated_observation (
 COMMENT ON TABLE edition_aggregate IS 'Published aggregates per edition (totals, counts per level and kind), one row per source';
 COMMENT ON TABLE edition IS 'One row per label year: number, ceremony, counts chosen among the sources by the written rule';
 COMMENT ON TABLE edition_conflict IS 'Edition values on which sources disagree: each value with its sources, the chosen one and why';
+COMMENT ON TABLE complete_declaration IS 'Palmarès files declared complete for their editions: who declared it, when, and the rows of each edition in the file';
 COMMENT ON TABLE laureates IS 'Palmarès rows resolved to a commune (INSEE code) or an EPCI (SIREN), with the decision and the source';
 COMMENT ON TABLE quarantine IS 'Palmarès rows set aside (ambiguous, unknown, foreign, not a collectivity), with the reason';
 COMMENT ON TABLE claim IS 'Statements of continuity from the press, checked against the palmarès';

@@ -5,7 +5,9 @@ Every row of every palmarès file ends in `laureates` (resolved to a commune or 
 edition aggregates are reduced to one value per edition by the rule of `sources.editions`,
 and the press claims are checked against the resolved palmarès. Undated @ counts seen on
 collectivities' pages (`sources.snapshots`) are resolved by the same resolver into a table of
-their own, `undated_observation`: weak evidence, never a palmarès row.
+their own, `undated_observation`: weak evidence, never a palmarès row. A file whose manifest
+entry declares it complete for some editions gives those editions' counts as a source
+(`editions.declared_counts`) and a row per edition in `complete_declaration`.
 """
 
 from __future__ import annotations
@@ -41,12 +43,31 @@ def assemble_palmares(paths: Paths, reference: dict[str, pd.DataFrame]) -> Palma
     by_role = _by_role(directory, entries)
     counts: dict[str, int | None] = {}
 
-    frames = []
+    frames, declared, declarations = [], [], []
     for entry in by_role["palmares"]:
         path = manifest.verified(directory, entry)
-        rows = read_palmares(path, source_file=path.relative_to(paths.root).as_posix())
+        source_file = path.relative_to(paths.root).as_posix()
+        rows = read_palmares(path, source_file=source_file)
         counts[entry["path"]] = len(rows)
         frames.append(rows)
+        declaration = manifest.complete_declaration(
+            directory, entry, {int(e) for e in rows["edition"].dropna()}
+        )
+        if declaration:
+            counted = edition_source.declared_counts(rows, source_file, declaration["editions"])
+            declared.append(counted)
+            declarations += [
+                {
+                    "source_file": source_file,
+                    "edition": int(year),
+                    "rows_in_file": int(total),
+                    "declared_by": declaration["by"],
+                    "declared_on": declaration["on"],
+                }
+                for year, total in zip(
+                    counted["first_year"], counted["total_labelled"], strict=True
+                )
+            ]
     rows = pd.concat(frames, ignore_index=True)
 
     (overrides_entry,) = by_role["overrides"]
@@ -60,7 +81,9 @@ def assemble_palmares(paths: Paths, reference: dict[str, pd.DataFrame]) -> Palma
         manifest.verified(directory, aggregates_entry)
     )
     counts[aggregates_entry["path"]] = len(aggregates)
-    edition, conflicts = edition_source.choose_editions(aggregates, set(rows["edition"]))
+    edition, conflicts = edition_source.choose_editions(
+        aggregates, set(rows["edition"]), pd.concat(declared) if declared else None
+    )
     edition["distinctions"] = edition["label_year"].map(_distinctions(rows))
 
     (claims_entry,) = by_role["claims"]
@@ -89,6 +112,12 @@ def assemble_palmares(paths: Paths, reference: dict[str, pd.DataFrame]) -> Palma
         "edition_aggregate": aggregates,
         "edition": edition,
         "edition_conflict": conflicts,
+        "complete_declaration": _as_table(
+            pd.DataFrame(
+                declarations, columns=[c.name for c in schema_columns()["complete_declaration"]]
+            ),
+            "complete_declaration",
+        ),
         "laureates": laureates,
         "quarantine": quarantine,
         "claim": claim,

@@ -7,6 +7,20 @@ measure by the rule in `CHOICE_RULE`, and lists every disagreement in `edition_c
 Counts per level that do not add up to the total are a disagreement too (2015: 36 + 37 + 48 +
 38 + 31 = 190 against 241 collectivités in the same article): both figures are listed, the
 stated total is kept, nothing is averaged (`LEVEL_SUM_RULE`).
+
+A palmarès file declared complete for its editions (`palmares ingest --complete`, recorded in
+its manifest entry) is a source of those editions' counts too (`declared_counts`): its number
+of rows of the edition (`total_labelled`) and, when every one of those rows states its level,
+its rows per level (`n_5` ... `n_1`, and `n_mention` where the edition had that level). Where
+it disagrees with a published total, both values are in `edition_conflict` and the declared
+list's count is kept (step 0 of CHOICE_RULE): a list names every laureate and can be checked
+row by row against every other source, a total is one number, often relayed second-hand and at
+times inconsistent with itself (2015); and the declaration names who vouches for the list. The
+edition's coverage then compares the rows held with the list's count, by the one rule of
+`analysis.coverage`: a row held from another source that the declared list lacks shows as
+"more held than published", never hidden. Kinds and TEN counts stay those published (an export
+may leave its kind and distinction columns empty). Two declared lists that disagree are chosen
+between by the steps below, among themselves.
 """
 
 from __future__ import annotations
@@ -60,6 +74,7 @@ MEASURES = [
     "n_ten",
 ]
 CHOICE_RULE = (
+    "0. the count of a list declared complete (palmares ingest --complete); "
     "1. a value stated on the association's site (villes-internet.net); "
     "2. for a ceremony date, the most precise date that the others are a part of "
     "(2008-11-24 over 2008-11); "
@@ -68,6 +83,9 @@ CHOICE_RULE = (
     "5. the first source in the file"
 )
 
+
+#: Why a declared list's count was kept (CHOICE_RULE, step 0).
+DECLARED_RULE = "0. count of a list declared complete"
 
 #: Counts per level from 5 @ to 1 @: with `n_mention` where that level exists, the parts of
 #: `total_labelled`.
@@ -116,16 +134,41 @@ def label_years(latest: int) -> list[int]:
     return [y for y in range(FIRST_EDITION_YEAR, latest + 1) if y not in YEARS_WITHOUT_EDITION]
 
 
+def declared_counts(rows: pd.DataFrame, source_file: str, editions: list[int]) -> pd.DataFrame:
+    """What a palmarès file declared complete for `editions` states of each of them, as source
+    rows for `choose_editions`: its rows of the edition, and its rows per level when every one
+    states its level (a level without a row counts 0; a mention only where the edition had
+    it). `source_url` is the file (relative to the project root)."""
+    counted = []
+    for year in editions:
+        mine = rows[rows["edition"] == year]
+        counts = {"first_year": year, "last_year": year, "total_labelled": len(mine)}
+        if len(mine) and mine["arobases"].notna().all():
+            levels = mine["arobases"].astype(int).value_counts()
+            counts |= {f"n_{level}": int(levels.get(level, 0)) for level in range(1, 6)}
+            if year < FIRST_YEAR_WITHOUT_MENTION or levels.get(0, 0):
+                counts["n_mention"] = int(levels.get(0, 0))
+        counted.append(counts)
+    frame = pd.DataFrame(counted, columns=["first_year", "last_year", *MEASURES])
+    for column in INTEGER_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    return frame.assign(source_url=source_file, declared=True)
+
+
 def choose_editions(
-    aggregates: pd.DataFrame, laureate_years: set[int]
+    aggregates: pd.DataFrame, laureate_years: set[int], declared: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The `edition` and `edition_conflict` tables from every source row (see CHOICE_RULE).
+    """The `edition` and `edition_conflict` tables from every source row (see CHOICE_RULE),
+    and the counts of the lists declared complete (`declared_counts`, concatenated).
 
     An edition exists for every label year from 1999 to the latest one a source row or a
     laureate names, except YEARS_WITHOUT_EDITION: the label has been awarded every year.
     """
-    single = aggregates[aggregates["first_year"] == aggregates["last_year"]]
-    latest = max([*single["first_year"], *laureate_years])
+    single = aggregates[aggregates["first_year"] == aggregates["last_year"]].assign(declared=False)
+    if declared is not None and len(declared):
+        single = pd.concat([single, declared], ignore_index=True)
+    latest = int(max([*single["first_year"], *laureate_years]))
     editions, conflicts = [], []
     for year in label_years(latest):
         rows = single[single["first_year"] == year]
@@ -225,7 +268,15 @@ def _sources_of(rows: pd.DataFrame, values: dict[str, object]) -> list[str]:
 
 def _pick(stated: pd.DataFrame, values: pd.Series, measure: str) -> tuple[str, str]:
     """Apply CHOICE_RULE step by step; return the chosen value (as text) and the step used."""
-    official = values[stated["source_url"].str.contains(ASSOCIATION_SITE, regex=False)]
+    declared = stated["declared"].astype(bool)
+    if declared.any():
+        if values[declared].nunique() == 1:
+            return values[declared].iloc[0], DECLARED_RULE
+        stated, values = stated[declared], values[declared]  # the steps below choose among them
+    official = values[
+        ~stated["declared"].astype(bool)
+        & stated["source_url"].str.contains(ASSOCIATION_SITE, regex=False)
+    ]
     if official.nunique() == 1:
         return official.iloc[0], "1. stated on the association's site"
     if measure == "ceremony_date":
