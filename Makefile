@@ -35,7 +35,7 @@ run: $(INSTALLED)  ## install, then build the warehouse and the report site from
 	$(VENV)/bin/palmares run
 
 test: lint $(CHROMIUM)  ## install, lint, then run the whole test suite
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q --durations=30
 
 test-fast: $(INSTALLED)  ## the fast tier: every test not marked slow (the inner loop)
 	$(VENV)/bin/python -m pytest -q -m "not slow"

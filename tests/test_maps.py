@@ -413,6 +413,7 @@ def tiny(tmp_path):
         ),
     }
     tables["quarantine"] = frame("quarantine", [])
+    tables["complete_declaration"] = frame("complete_declaration", [])
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         for name, table in tables.items():  # the schema's column types, without its constraints
