@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +40,7 @@ SLOW_FILES = {
     "test_warm_kernels.py",
 }
 #: Fixtures that build the whole warehouse from data/raw.
-SLOW_FIXTURES = {"real_warehouse", "built_geometry"}
+SLOW_FIXTURES = {"real_warehouse", "built_geometry", "real_site"}
 #: Single tests of other files that do the same: "file::test".
 SLOW_TESTS = {
     "test_insee.py::test_cli_routes_a_figure_download_and_names_a_missing_option",  # rebuilds
@@ -165,6 +166,28 @@ def real_warehouse(tmp_path_factory) -> Paths:
     (paths.root / "data" / "raw").symlink_to(DEFAULT_ROOT / "data" / "raw")
     build_tables(paths, Progress(TABLE_STEPS, report=lambda line: None))
     return paths
+
+
+#: The small real-data site the end-to-end tests share: two editions (with their TEN,
+#: transition and coverage tables) and two collectivities, so that every notebook runs.
+SITE_EDITIONS = [2021, 2024]
+SITE_COLLECTIVITIES = ["38185", "59350"]  # Grenoble, Lille
+
+
+@dataclass(frozen=True)
+class RealSite:
+    paths: Paths
+    first_run: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory) -> RealSite:
+    """`palmares run` from scratch (geometry built, every notebook executed) on the committed
+    data/raw cut to SITE_EDITIONS and SITE_COLLECTIVITIES, once per test session: a full run
+    costs about 100 s, so the tests of the run, of the French pages and of warm kernels read the
+    same one. A test that changes it must leave it as a run leaves it (run again after)."""
+    paths = project_copy(tmp_path_factory.mktemp("site"), SITE_EDITIONS, SITE_COLLECTIVITIES)
+    return RealSite(paths, palmares(paths, "run"))
 
 
 @pytest.fixture(scope="session")

@@ -18,13 +18,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import palmares, project_copy
+from conftest import SITE_COLLECTIVITIES, SITE_EDITIONS
 
 from pipeline.paths import Paths
 from pipeline.report.tables import VERBATIM_CLASS
 
-EDITIONS = [2021, 2024]
-COLLECTIVITIES = ["38185", "59350"]  # Grenoble, Lille
 #: English words a page has shown for a status, a transition or a missing value.
 ENGLISH = (
     "partial",
@@ -124,13 +122,9 @@ def pdf_text(pdf: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, built_geometry) -> Paths:
-    project = project_copy(
-        tmp_path_factory.mktemp("french"), EDITIONS, COLLECTIVITIES, geometry=built_geometry
-    )
-    run = palmares(project, "run")
-    assert run.returncode == 0, run.stderr
-    return project
+def site(real_site) -> Paths:
+    assert real_site.first_run.returncode == 0, real_site.first_run.stderr
+    return real_site.paths
 
 
 def test_the_checks_catch_what_a_page_once_showed():
@@ -175,8 +169,8 @@ def test_every_page_reads_in_french(site):
         "continuite.html",
         "geographie.html",
         "illectronisme.html",
-        *(f"editions/{edition}.html" for edition in EDITIONS),
-        *(f"collectivites/{code}.html" for code in COLLECTIVITIES),
+        *(f"editions/{edition}.html" for edition in SITE_EDITIONS),
+        *(f"collectivites/{code}.html" for code in SITE_COLLECTIVITIES),
     } <= names
     found = {
         str(page.relative_to(site.reports)): faults(visible_texts(page.read_text("utf-8")))
@@ -191,7 +185,7 @@ def test_every_page_reads_in_french(site):
 def test_the_edition_pdfs_read_in_french(site):
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
-    for edition in EDITIONS:
+    for edition in SITE_EDITIONS:
         pdf = site.reports / "pdf" / "editions" / f"{edition}.pdf"
         text = pdf_text(pdf)
         assert f"Édition {edition}" in text

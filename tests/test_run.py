@@ -1,7 +1,8 @@
 """`palmares run` end to end on the real data, in a throw-away project root.
 
-The root runs the project's own pipeline.toml, cut with `only` to two editions and two
-collectivities so that the suite stays quick; every notebook runs at least once.
+The root (conftest's `real_site`, shared with other end-to-end tests) runs the project's own
+pipeline.toml, cut with `only` to two editions and two collectivities so that the suite stays
+quick; every notebook runs at least once. Tests that change it run again before they end.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import EXPECTED_COUNTS, palmares, project_copy, raw_records
+from conftest import EXPECTED_COUNTS, SITE_COLLECTIVITIES, SITE_EDITIONS, palmares, raw_records
 
 from pipeline.formatting import format_fr, format_percent_fr
 from pipeline.paths import Paths
 
-EDITIONS = [2021, 2024]
-COLLECTIVITIES = ["38185", "59350"]  # Grenoble, Lille
+EDITIONS = SITE_EDITIONS
 LAUREATE_ROWS = len(raw_records("palmares/laureates.csv"))
 RESOLVED, QUARANTINED = (EXPECTED_COUNTS["palmares"][k] for k in ("resolved", "quarantined"))
 CURRENT_COMMUNES = sum(
@@ -30,13 +30,13 @@ REMOTE_LOAD = r'<(?!a\s)[^>]*\b(src|href)="(https?:)?//'
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Paths:
-    return project_copy(tmp_path_factory.mktemp("project"), EDITIONS, COLLECTIVITIES)
+def project(real_site) -> Paths:
+    return real_site.paths
 
 
 @pytest.fixture(scope="module")
-def first_run(project) -> subprocess.CompletedProcess:
-    return palmares(project, "run")
+def first_run(real_site) -> subprocess.CompletedProcess:
+    return real_site.first_run
 
 
 def test_run_builds_the_site_with_the_rendered_notebook_and_its_map(project, first_run):
@@ -75,7 +75,7 @@ def test_every_page_is_written_offline_with_its_provenance(project, first_run):
         "geographie.html",
         "illectronisme.html",
         *(f"editions/{e}.html" for e in EDITIONS),
-        *(f"collectivites/{c}.html" for c in COLLECTIVITIES),
+        *(f"collectivites/{c}.html" for c in SITE_COLLECTIVITIES),
     }
     assert {str(page.relative_to(project.reports)) for page in pages} == expected
     for page in pages:

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import nbformat
 import pytest
-from conftest import palmares, project_copy
 
 from pipeline.formatting import format_fr
 from pipeline.run import notebook
@@ -216,13 +215,9 @@ def test_the_warm_up_is_what_the_notebooks_and_the_pipeline_modules_they_use_imp
 
 
 @pytest.fixture(scope="module")
-def warm_run(tmp_path_factory, built_geometry):
-    paths = project_copy(
-        tmp_path_factory.mktemp("warm"), [2021, 2024], ["38185", "59350"], geometry=built_geometry
-    )
-    result = palmares(paths, "run")
-    assert result.returncode == 0, result.stderr
-    return paths
+def warm_run(real_site):
+    assert real_site.first_run.returncode == 0, real_site.first_run.stderr
+    return real_site.paths
 
 
 def test_the_pages_of_a_warm_run_equal_those_of_one_kernel_per_job(warm_run, tmp_path):
