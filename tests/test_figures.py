@@ -184,3 +184,44 @@ def test_edition_heading_and_departements_held():
     assert edition_page.heading(tables, 2024) == (
         f"# Édition 2024 du label\n\n{markdown_text('Total publié : *241*.')}"
     )
+
+
+def test_a_figure_laid_out_by_tight_layout_is_drawn_once_per_file_with_the_same_pixels(tmp_path):
+    """`tight_layout` leaves a placeholder layout engine that made every savefig draw the
+    figure twice; `layout.save` draws it once, and the PNG is what the double draw gave."""
+    from pipeline.report.maps import layout
+
+    def laid_out():
+        figure, axis = plt.subplots(figsize=(4, 3))
+        axis.plot([2019, 2020, 2021], [3, 4, 5], "o")
+        axis.set_title(HOSTILE_NAME, parse_math=False)
+        figure.tight_layout()
+        return figure
+
+    twice = laid_out()
+    twice.savefig(tmp_path / "twice.png", dpi=100, facecolor="white", metadata={"Title": "t"})
+    once = laid_out()
+    draws = []
+    once.canvas.mpl_connect("draw_event", draws.append)
+    layout.save(once, tmp_path / "once.png", "t", 100)
+    layout.save(once, tmp_path / "once.svg", "t", 100)
+    assert len(draws) == 2  # one per file
+    with Image.open(tmp_path / "twice.png") as a, Image.open(tmp_path / "once.png") as b:
+        assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_the_same_figure_is_written_as_the_same_bytes(tmp_path, suffix):
+    """No date nor random id in a saved figure: a rerun or a refactor can be compared byte for
+    byte (scripts/same_outputs.py)."""
+    from pipeline.report.maps import layout
+
+    written = []
+    for attempt in range(2):
+        figure, axis = plt.subplots(figsize=(3, 2))
+        axis.bar([2019, 2020], [3, 4], hatch="//")  # hatches and clip paths get SVG ids
+        path = tmp_path / f"{attempt}{suffix}"
+        layout.save(figure, path, "Titre", 72)
+        written.append(path.read_bytes())
+    assert written[0] == written[1]
+    assert b"Titre" in written[0]

@@ -77,9 +77,13 @@ def test_unknown_cells_are_hatched_and_only_the_top_rows_are_drawn(tmp_path):
     unknown = cells == trajectories.UNKNOWN_STATE
     # A is held in every edition; B's four gaps and E's six missing editions are unknown
     assert unknown.sum(axis=1).tolist() == [0, 3, 6]
-    (hatched,) = top.collections
-    assert len(hatched.get_paths()) == unknown.sum()
+    (hatched,) = top.patches  # one path of squares, hatched in one pass
     assert hatched.get_hatch() == trajectories.style.MISSING_STYLE["hatch"]
+    rows, columns = np.indices(cells.shape)
+    centres = np.column_stack([columns.ravel(), rows.ravel()])
+    inside = hatched.get_path().contains_points(centres).reshape(cells.shape)
+    assert (inside == unknown).all()
+    assert len(hatched.get_path().vertices) == 5 * unknown.sum()  # a square per unknown cell
     assert "Les 3 plus continues sur 5 collectivités" in top.get_title(loc="left")
     # the counts below are of all five, unknowns included
     heights = np.array([p.get_height() for p in counts.patches]).reshape(

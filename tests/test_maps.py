@@ -534,6 +534,8 @@ def test_one_check_refuses_a_request_before_anything_is_drawn(tiny, tmp_path, mo
         maps.edition_small_multiples(con, geometry, [2024], out=tmp_path / "carte.gif")
     with pytest.raises(ValueError, match="unknown variable 'points' for small multiples"):
         maps.edition_small_multiples(con, geometry, [2024], variable="points")
+    with pytest.raises(ValueError, match="one map per edition: name them"):
+        maps.edition_small_multiples(con, geometry, [])  # `palmares map --small-multiples`
     with pytest.raises(ValueError, match="expected one of laureates, population_share, max_"):
         level_values(con, "region", [2024], "points")
     # the scheme of a map of points alone classifies nothing: it is not checked

@@ -7,10 +7,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from pipeline import io
 from pipeline.analysis.illectronism_label import Rates
 from pipeline.formatting import format_fr
 from pipeline.report.figures import style
+from pipeline.report.maps import layout
 
 COLOUR = "#1f3b63"
 DPI = 150
@@ -78,8 +78,6 @@ def regions_scatter(
     axis.yaxis.set_major_formatter(_french_tick)
     figure.text(0.01, 0.01, regions.caption, fontsize=6.5, wrap=True, parse_math=False)
     figure.tight_layout(rect=(0, 0.08, 1, 1))
-    if out is not None:
-        with io.atomic_path(Path(out)) as tmp:
-            figure.savefig(tmp, dpi=DPI, metadata={"Title": TITLE})
+    layout.save(figure, out, TITLE, DPI)
     style.export(figure, figures_dir, STEM, TITLE)
     return figure

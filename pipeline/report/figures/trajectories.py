@@ -14,10 +14,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.collections import PatchCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as Shape
 
 from pipeline.analysis import continuity
 from pipeline.analysis.continuity.basis import coverage_of
@@ -97,12 +97,9 @@ def trajectories_figure(
         aspect="auto",
         interpolation="nearest",
     )
-    unknown = [
-        Rectangle((c - 0.5, r - 0.5), 1, 1) for r, c in zip(*np.nonzero(cells == UNKNOWN_STATE))
-    ]
-    cells_axis.add_collection(
-        PatchCollection(
-            unknown,
+    cells_axis.add_patch(
+        PathPatch(
+            _squares(*np.nonzero(cells == UNKNOWN_STATE)),
             facecolor="none",
             edgecolor=style.MISSING_STYLE["edgecolor"],
             hatch=style.MISSING_STYLE["hatch"],
@@ -144,6 +141,15 @@ def trajectories_figure(
         subtitle="Triées par nombre d'éditions labellisées, puis plus longue série (au moins).",
     )
     return figure
+
+
+def _squares(rows: np.ndarray, columns: np.ndarray) -> Shape:
+    """The cells at (row, column) as one path of unit squares: hatched in one pass, where a
+    patch per cell took seconds at full size (most cells are unknown in a partial palmarès)."""
+    corners = np.array([(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5), (-0.5, -0.5)])
+    vertices = (np.column_stack([columns, rows])[:, None, :] + corners).reshape(-1, 2)
+    square = [Shape.MOVETO, Shape.LINETO, Shape.LINETO, Shape.LINETO, Shape.CLOSEPOLY]
+    return Shape(vertices, np.tile(square, len(rows)))
 
 
 def _handle(state: int) -> Patch:

@@ -123,7 +123,11 @@ def edition_small_multiples(
     title: str | None = None,
     dpi: int = DPI,
 ) -> Figure:
-    """One map per edition at `level`, classified once over all of them (see small_multiples)."""
+    """One map per edition at `level`, classified once over all of them (see small_multiples).
+    ValueError without an edition: the maps are of editions named, not of every edition."""
+    editions = list(editions)
+    if not editions:
+        raise ValueError("small multiples draw one map per edition: name them (--edition)")
     request = validate(
         level,
         variable,
