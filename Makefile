@@ -19,14 +19,18 @@ help:  ## list the targets
 # Exactly the versions of the lock, each checked against its hashes: pip installs uv (itself
 # locked), uv installs the rest and removes what the lock does not list, and the last line
 # checks the result (`pip freeze` against the lock). Update the lock with `make lock`.
+# Bytecode is compiled at install (uv does not by default): where PYTHONDONTWRITEBYTECODE is
+# set, every process and notebook kernel would otherwise compile pandas, matplotlib... again.
 $(INSTALLED): $(LOCK) requirements/no-deps.txt requirements/uv.txt pyproject.toml Makefile
 	$(call install_locked,$(VENV),$(LOCK),main)
 
 define install_locked
 	$(PYTHON) -m venv $(1)
 	$(1)/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements/uv.txt
-	$(1)/bin/uv pip sync --quiet --python $(1)/bin/python --require-hashes $(2) requirements/no-deps.txt
+	$(1)/bin/uv pip sync --quiet --compile-bytecode --python $(1)/bin/python --require-hashes \
+	  $(2) requirements/no-deps.txt
 	$(1)/bin/uv pip install --quiet --python $(1)/bin/python --no-deps --no-build-isolation -e .
+	$(1)/bin/python -m compileall -q pipeline
 	$(1)/bin/python -m pipeline.environment $(3)
 	touch $(1)/.installed
 endef
