@@ -48,9 +48,20 @@ SLOW_TESTS = {
 }
 
 
+#: Files whose tests share a session fixture too costly to build twice: `make test` runs each
+#: group on one worker (`pytest -n 2 --dist loadgroup`), every other file as a group of its own.
+GROUPS = {
+    "test_run.py": "real_site",
+    "test_french_pages.py": "real_site",
+    "test_warm_kernels.py": "real_site",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Mark `slow` the tests above, so that `pytest -m "not slow"` is the quick tier; a name of
-    SLOW_TESTS that its file no longer defines is an error, not a silent miss."""
+    SLOW_TESTS that its file no longer defines is an error, not a silent miss. Give each test
+    its worker group (GROUPS)."""
     modules = {item.path.name: item.module for item in items}
     stale = [
         f"{file}::{test}"
@@ -66,6 +77,7 @@ def pytest_collection_modifyitems(items):
             or f"{item.path.name}::{item.originalname}" in SLOW_TESTS
         ):
             item.add_marker(pytest.mark.slow)
+        item.add_marker(pytest.mark.xdist_group(GROUPS.get(item.path.name, item.path.name)))
 
 
 def raw_records(relative: str) -> list:
