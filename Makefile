@@ -39,10 +39,10 @@ run: $(INSTALLED)  ## install, then build the warehouse and the report site from
 	$(VENV)/bin/palmares run
 
 # Two workers (pytest-xdist), one per core: most tests use one core, the end-to-end ones wait on
-# kernels. A test file runs whole on one worker (its module fixtures built once), and the files
-# reading conftest's shared real-data site run on the same one (tests/conftest.py, GROUPS).
+# kernels. A test file runs whole on one worker, so its module fixtures are built once; a session
+# fixture (conftest's real-data site) at most once per worker.
 test: lint $(CHROMIUM)  ## install, lint, then run the whole test suite
-	$(VENV)/bin/python -m pytest -q -n 2 --dist loadgroup --durations=30
+	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile --durations=30
 
 test-fast: $(INSTALLED)  ## the fast tier: every test not marked slow (the inner loop)
 	$(VENV)/bin/python -m pytest -q -m "not slow"

@@ -48,20 +48,9 @@ SLOW_TESTS = {
 }
 
 
-#: Files whose tests share a session fixture too costly to build twice: `make test` runs each
-#: group on one worker (`pytest -n 2 --dist loadgroup`), every other file as a group of its own.
-GROUPS = {
-    "test_run.py": "real_site",
-    "test_french_pages.py": "real_site",
-    "test_warm_kernels.py": "real_site",
-}
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Mark `slow` the tests above, so that `pytest -m "not slow"` is the quick tier; a name of
-    SLOW_TESTS that its file no longer defines is an error, not a silent miss. Give each test
-    its worker group (GROUPS)."""
+    SLOW_TESTS that its file no longer defines is an error, not a silent miss."""
     modules = {item.path.name: item.module for item in items}
     stale = [
         f"{file}::{test}"
@@ -77,7 +66,6 @@ def pytest_collection_modifyitems(items):
             or f"{item.path.name}::{item.originalname}" in SLOW_TESTS
         ):
             item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(GROUPS.get(item.path.name, item.path.name)))
 
 
 def raw_records(relative: str) -> list:
@@ -195,9 +183,10 @@ class RealSite:
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory) -> RealSite:
     """`palmares run` from scratch (geometry built, every notebook executed) on the committed
-    data/raw cut to SITE_EDITIONS and SITE_COLLECTIVITIES, once per test session: a full run
-    costs about 100 s, so the tests of the run, of the French pages and of warm kernels read the
-    same one. A test that changes it must leave it as a run leaves it (run again after)."""
+    data/raw cut to SITE_EDITIONS and SITE_COLLECTIVITIES, once per test session (per worker
+    under `make test`): a full run costs over a minute, so the tests of the run, of the French
+    pages and of warm kernels read the same one. A test that changes it must leave it as a run
+    leaves it (run again after)."""
     paths = project_copy(tmp_path_factory.mktemp("site"), SITE_EDITIONS, SITE_COLLECTIVITIES)
     return RealSite(paths, palmares(paths, "run"))
 
