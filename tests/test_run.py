@@ -18,7 +18,6 @@ from conftest import EXPECTED_COUNTS, SITE_COLLECTIVITIES, SITE_EDITIONS, palmar
 from pipeline.formatting import format_fr, format_percent_fr
 from pipeline.paths import Paths
 
-EDITIONS = SITE_EDITIONS
 LAUREATE_ROWS = len(raw_records("palmares/laureates.csv"))
 RESOLVED, QUARANTINED = (EXPECTED_COUNTS["palmares"][k] for k in ("resolved", "quarantined"))
 CURRENT_COMMUNES = sum(
@@ -74,7 +73,7 @@ def test_every_page_is_written_offline_with_its_provenance(project, first_run):
         "continuite.html",
         "geographie.html",
         "illectronisme.html",
-        *(f"editions/{e}.html" for e in EDITIONS),
+        *(f"editions/{e}.html" for e in SITE_EDITIONS),
         *(f"collectivites/{c}.html" for c in SITE_COLLECTIVITIES),
     }
     assert {str(page.relative_to(project.reports)) for page in pages} == expected
@@ -84,11 +83,11 @@ def test_every_page_is_written_offline_with_its_provenance(project, first_run):
         assert "Provenance" in html and "COG 2026" in html, page
         assert "data/raw/palmares/laureates.csv" in html, page  # data file hashes in the footer
     assert "edition = 2024" in (project.reports / "editions" / "2024.html").read_text("utf-8")
-    for edition in EDITIONS:
+    for edition in SITE_EDITIONS:
         pdf = project.reports / "pdf" / "editions" / f"{edition}.pdf"
         assert pdf.read_bytes().startswith(b"%PDF"), pdf
     tables = list((project.reports / "tables").glob("*__*.csv"))
-    assert {t.name for t in tables} >= {f"edition_{e}__levels.csv" for e in EDITIONS}
+    assert {t.name for t in tables} >= {f"edition_{e}__levels.csv" for e in SITE_EDITIONS}
     assert all((t.parent / f"{t.name.split('__')[0]}.xlsx").exists() for t in tables)
     index = (project.reports / "index.html").read_text("utf-8")
     assert (
@@ -119,7 +118,7 @@ def test_a_run_after_a_run_without_change_stops_at_once_unless_something_moved(p
     assert quick.returncode == 0, quick.stderr
     assert "Nothing changed since the last run" in quick.stdout
     assert state.stat().st_mtime_ns == before
-    page = project.reports / "editions" / f"{EDITIONS[0]}.html"
+    page = project.reports / "editions" / f"{SITE_EDITIONS[0]}.html"
     page.unlink()
     rerun = palmares(project, "run")
     assert "[2/3] notebooks: 1 executed" in rerun.stdout, rerun.stdout
@@ -135,7 +134,7 @@ def test_touching_a_notebook_reruns_only_its_parameter_sets(project, first_run):
     rerun = palmares(project, "run", "--explain")
     assert rerun.returncode == 0, rerun.stderr
     assert "2 executed" in rerun.stdout
-    for edition in EDITIONS:
+    for edition in SITE_EDITIONS:
         assert f"run   editions/{edition}.html: notebook edition.ipynb touched" in rerun.stdout
     assert "skip  overview.html: up to date" in rerun.stdout
 

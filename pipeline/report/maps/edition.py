@@ -136,7 +136,7 @@ def edition_small_multiples(
         bins=bins,
         out=out,
         con=con,
-        edition=list(editions),
+        edition=editions,
     )
     editions = request.editions
     spec = VARIABLES[variable]
